@@ -1,0 +1,298 @@
+"""Image decoding and validation: bytes, base64 or a data URL in, an upright pixel array out.
+
+Everything a client can send goes through :func:`decode_image`. Limits are checked on the
+cheapest evidence first: the length of the base64 text, then the byte count, then the pixel
+count read from the header, and only then are the pixels decoded. A 30000x30000 PNG is refused
+without allocating it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .errors import (
+    CorruptImage,
+    EmptyImage,
+    ImageTooLarge,
+    InvalidBase64,
+    NotAnImage,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from .settings import get_settings
+
+# Never let Pillow guess at damaged data: a truncated file is the client's error to hear about.
+Image.LOAD_TRUNCATED_IMAGES = False
+
+#: Formats we decode, by the name Pillow gives them, with the name the API reports.
+SUPPORTED_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+
+# Magic numbers of formats people commonly send that we refuse, to name them in the message.
+_KNOWN_UNSUPPORTED = (
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%PDF", "PDF"),
+    (b"\x00\x00\x01\x00", "ICO"),
+)
+_SUPPORTED_NAMES = "JPEG, PNG, WebP or BMP"
+
+# EXIF orientation -> the Pillow transpose that makes the image upright.
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.I)
+_WHITESPACE = re.compile(rb"\s+")
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An upright image, ready for detection.
+
+    Attributes
+    ----------
+    pixels : ndarray of shape (h, w) or (h, w, 3), dtype uint8
+        Grayscale, or BGR (OpenCV's channel order). May be smaller than ``width`` x ``height``
+        when a large JPEG was decoded at reduced scale; ``scale`` says by how much.
+    width, height : int
+        Size of the full-resolution upright image: the frame that reported boxes refer to.
+    format : str
+        ``"jpeg"``, ``"png"``, ``"webp"`` or ``"bmp"``.
+    orientation_applied : bool
+        True when an EXIF orientation other than "normal" was applied.
+    """
+
+    pixels: np.ndarray
+    width: int
+    height: int
+    format: str
+    orientation_applied: bool
+
+    @property
+    def scale(self) -> float:
+        """``pixels`` size over full size (1.0 unless decoded at reduced scale)."""
+        return self.pixels.shape[1] / self.width
+
+
+def image_bytes_from_text(text: str, *, max_bytes: int | None = None) -> bytes:
+    """Decode base64 or a ``data:image/...;base64,`` URL into raw bytes.
+
+    Lenient with what people paste: surrounding and embedded whitespace, line wraps, missing
+    padding and the URL-safe alphabet are accepted. The length is checked before decoding.
+    """
+    max_bytes = get_settings().max_image_bytes if max_bytes is None else max_bytes
+    payload = text.strip()
+    if payload[:5].lower() == "data:":
+        match = _DATA_URL.match(payload[:256])
+        if match is None or not match.group("b64"):
+            raise InvalidBase64(
+                "The data URL must look like 'data:image/jpeg;base64,<data>'."
+            )
+        payload = payload[match.end():]
+    raw = _WHITESPACE.sub(b"", payload.encode("ascii", errors="replace"))
+    if len(raw) * 3 // 4 > max_bytes + 3:
+        raise PayloadTooLarge(_too_many_bytes_message(len(raw) * 3 // 4, max_bytes))
+    raw = raw.replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidBase64(
+            "The image is not valid base64. Send the file's bytes base64-encoded, "
+            "or a data URL such as 'data:image/jpeg;base64,...'."
+        ) from None
+    return data
+
+
+def sniff_format(data: bytes) -> str:
+    """Name the image format from its first bytes, or raise the error that explains why not."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data.startswith(b"BM") and len(data) >= 26:
+        return "BMP"
+    for magic, name in _KNOWN_UNSUPPORTED:
+        if data.startswith(magic):
+            raise UnsupportedMediaType(f"{name} images are not supported; send {_SUPPORTED_NAMES}.")
+    head = data[:64].lstrip().lower()
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftyphevc"):
+        raise UnsupportedMediaType(
+            f"HEIC/AVIF images are not supported; send {_SUPPORTED_NAMES} "
+            "(phones can export photos as JPEG)."
+        )
+    if head.startswith((b"<svg", b"<?xml")):
+        raise UnsupportedMediaType(f"SVG images are not supported; send {_SUPPORTED_NAMES}.")
+    raise NotAnImage(f"The data is not an image. Send a {_SUPPORTED_NAMES} file.")
+
+
+def decode_image(
+    data: bytes | str,
+    *,
+    color: bool = False,
+    max_side: int | None = None,
+    max_bytes: int | None = None,
+    max_pixels: int | None = None,
+) -> DecodedImage:
+    """Validate and decode an image into an upright uint8 array.
+
+    Parameters
+    ----------
+    data : bytes or str
+        The file's bytes, or base64 text / a base64 data URL.
+    color : bool
+        Return BGR pixels of shape (h, w, 3) instead of grayscale (h, w).
+    max_side : int, optional
+        A hint that the caller will not need more than this many pixels on the longer side.
+        Large JPEGs are then decoded at 1/2, 1/4 or 1/8 scale inside libjpeg, which is several
+        times faster than decoding every pixel; the result is never smaller than ``max_side``.
+    max_bytes, max_pixels : int, optional
+        Limits; default to the service settings.
+
+    Raises
+    ------
+    FaceGenderError
+        A subclass naming what is wrong: ``invalid_base64``, ``empty_image``,
+        ``payload_too_large``, ``image_too_large``, ``unsupported_media_type``,
+        ``not_an_image`` or ``corrupt_image``.
+    """
+    settings = get_settings()
+    max_bytes = settings.max_image_bytes if max_bytes is None else max_bytes
+    max_pixels = settings.max_pixels if max_pixels is None else max_pixels
+    if isinstance(data, str):
+        data = image_bytes_from_text(data, max_bytes=max_bytes)
+    if len(data) == 0:
+        raise EmptyImage("The image is empty (0 bytes).")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(_too_many_bytes_message(len(data), max_bytes))
+    pil_format = sniff_format(data)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[pil_format])
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageTooLarge(_too_many_pixels_message(None, max_pixels)) from None
+        except Exception:
+            raise CorruptImage(
+                f"The {SUPPORTED_FORMATS[pil_format].upper()} header is damaged; "
+                "the file cannot be read."
+            ) from None
+        with image:
+            return _decode_opened(image, pil_format, color, max_side, max_pixels)
+
+
+def _decode_opened(
+    image: Image.Image, pil_format: str, color: bool, max_side: int | None, max_pixels: int
+) -> DecodedImage:
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        raise ImageTooLarge(_too_many_pixels_message((width, height), max_pixels))
+    orientation = _orientation(image)
+    if pil_format == "JPEG" and max_side and max(width, height) > 2 * max_side:
+        ratio = max_side / max(width, height)
+        image.draft("RGB" if color else "L", (int(width * ratio) + 1, int(height * ratio) + 1))
+    try:
+        image.seek(0)  # first frame of an animation
+        image.load()
+        pixels = _to_array(image, color)
+    except (Image.DecompressionBombError, MemoryError):
+        raise ImageTooLarge(_too_many_pixels_message((width, height), max_pixels)) from None
+    except Exception:
+        raise CorruptImage(
+            f"The {SUPPORTED_FORMATS[pil_format].upper()} data is truncated or damaged; "
+            "the pixels cannot be decoded."
+        ) from None
+    pixels = _apply_orientation(pixels, orientation)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return DecodedImage(
+        pixels=pixels,
+        width=width,
+        height=height,
+        format=SUPPORTED_FORMATS[pil_format],
+        orientation_applied=orientation in _ORIENTATION_TRANSPOSE,
+    )
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # a damaged EXIF block must not cost the user the photo
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _to_array(image: Image.Image, color: bool) -> np.ndarray:
+    """Any Pillow mode -> uint8 gray (h, w) or BGR (h, w, 3); alpha is flattened onto white."""
+    mode = image.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        # 16-bit data spans 0..65535; 32-bit and float data of unknown range is scaled by its max.
+        top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
+        if mode != "F" and values.max() > 65535:
+            top = float(values.max())
+        gray = np.clip(values * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(gray[:, :, None], 3, axis=2) if color else gray
+    if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    rgb_or_gray = image.convert("RGB" if color else "L")
+    pixels = np.asarray(rgb_or_gray)
+    if color:
+        pixels = np.ascontiguousarray(pixels[:, :, ::-1])
+    return pixels
+
+
+def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    if orientation == 2:
+        out = pixels[:, ::-1]
+    elif orientation == 3:
+        out = pixels[::-1, ::-1]
+    elif orientation == 4:
+        out = pixels[::-1]
+    elif orientation == 5:
+        out = pixels.swapaxes(0, 1)
+    elif orientation == 6:
+        out = pixels.swapaxes(0, 1)[:, ::-1]
+    elif orientation == 7:
+        out = pixels.swapaxes(0, 1)[::-1, ::-1]
+    elif orientation == 8:
+        out = pixels.swapaxes(0, 1)[::-1]
+    else:
+        return pixels
+    return np.ascontiguousarray(out)
+
+
+def _too_many_bytes_message(size: int, limit: int) -> str:
+    return (
+        f"The image is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB. "
+        "Send a smaller or more compressed photo (for example a JPEG of at most 2048 px)."
+    )
+
+
+def _too_many_pixels_message(size: tuple[int, int] | None, limit: int) -> str:
+    what = f"{size[0]}x{size[1]} pixels" if size else "too many pixels"
+    return (
+        f"The image has {what}; the limit is {limit / 1e6:.0f} megapixels. "
+        "Resize it before sending."
+    )

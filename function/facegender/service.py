@@ -1,0 +1,125 @@
+"""Classify one image: decode, detect, crop, classify; plain data out, shaped like the API reply."""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .detection import Box, detect_faces, load_cascade
+from .imaging import DecodedImage, decode_image
+from .model import EigenfaceModel
+from .preprocessing import crop_face, to_png_gray
+from .settings import Settings, get_settings
+
+
+@dataclass
+class FaceService:
+    """The loaded model and limits; one per process, shared by every request."""
+
+    model: EigenfaceModel
+    settings: Settings
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> "FaceService":
+        """Load the model from ``settings.model_dir`` and warm the cascade."""
+        settings = settings or get_settings()
+        load_cascade()
+        return cls(EigenfaceModel.load(settings.model_dir), settings)
+
+    def classify(self, data: bytes | str, *, include_crops: bool = False,
+                 max_faces: int | None = None) -> dict:
+        """Find and classify every face in an image.
+
+        Parameters
+        ----------
+        data : bytes or str
+            Image bytes, base64 or a data URL.
+        include_crops : bool
+            Add each face's model input and its eigenface reconstruction as base64 PNGs.
+        max_faces : int, optional
+            Classify at most this many faces, the largest first.
+
+        Returns
+        -------
+        dict
+            ``faces``, ``image``, ``model`` and ``timings_ms``, as in the API reply.
+        """
+        max_faces = self.settings.default_max_faces if max_faces is None else max_faces
+        start = time.perf_counter()
+        # Detection works on at most max_side pixels; decoding twice that keeps crops sharp.
+        image = decode_image(data, max_side=2 * self.model.detector_params.max_side,
+                             max_bytes=self.settings.max_image_bytes,
+                             max_pixels=self.settings.max_pixels)
+        decoded = time.perf_counter()
+        boxes = detect_faces(image.pixels, self.model.detector_params)
+        detected = time.perf_counter()
+        faces = self._classify_boxes(image, boxes, include_crops, max_faces)
+        done = time.perf_counter()
+        return {
+            "faces": faces,
+            "image": {
+                "width": image.width,
+                "height": image.height,
+                "format": image.format,
+                "orientation_applied": image.orientation_applied,
+            },
+            "model": {"version": self.model.version},
+            "timings_ms": {
+                "decode": _ms(decoded - start),
+                "detect": _ms(detected - decoded),
+                "classify": _ms(done - detected),
+                "total": _ms(done - start),
+            },
+        }
+
+    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], include_crops: bool,
+                        max_faces: int) -> list[dict]:
+        if not boxes:
+            return []
+        model = self.model
+        crops = np.stack([crop_face(image.pixels, box, model.crop_params) for box in boxes])
+        out = model.predict(crops)
+        is_face = out.face_distance <= model.max_face_distance
+        rebuilt = model.reconstruct(crops) if include_crops else None
+        faces = []
+        for i in np.flatnonzero(is_face)[:max_faces]:
+            face = _face_entry(boxes[i], image, model.classes, out.labels[i], out.probabilities[i])
+            if include_crops:
+                face["crop_png"] = _b64png(crops[i])
+                face["eigenface_png"] = _b64png(rebuilt[i])
+            faces.append(face)
+        return faces
+
+
+def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilities) -> dict:
+    full = _to_full_resolution(box, image)
+    return {
+        "box": full._asdict(),
+        "box_relative": {
+            "left": round(full.x / image.width, 4),
+            "top": round(full.y / image.height, 4),
+            "width": round(full.width / image.width, 4),
+            "height": round(full.height / image.height, 4),
+        },
+        "gender": label,
+        "confidence": round(float(probabilities[classes.index(label)]), 4),
+        "probabilities": {c: round(float(p), 4) for c, p in zip(classes, probabilities)},
+    }
+
+
+def _to_full_resolution(box: Box, image: DecodedImage) -> Box:
+    if image.scale == 1.0:
+        return box
+    x, y, w, h = box.scaled(1.0 / image.scale)
+    return Box(x, y, min(w, image.width - x), min(h, image.height - y))
+
+
+def _b64png(face: np.ndarray) -> str:
+    return base64.b64encode(to_png_gray(np.clip(face, 0.0, 1.0))).decode("ascii")
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 2)

@@ -1,0 +1,201 @@
+"""Decoding and validation: every format, orientation, alpha, bit depth, and every way to fail."""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facegender import errors
+from facegender.imaging import decode_image, image_bytes_from_text
+from tests.conftest import encode
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload)))
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A valid PNG signature and header claiming a huge size, with almost no pixel data."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
+
+
+def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(rgb, "JPEG", quality=95, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])
+def test_decodes_each_supported_format(astronaut_rgb, fmt):
+    image = decode_image(encode(astronaut_rgb, fmt))
+    assert image.pixels.shape == (512, 512)
+    assert image.pixels.dtype == np.uint8
+    assert (image.width, image.height) == (512, 512)
+    assert image.format == fmt.lower()
+    assert not image.orientation_applied
+
+
+def test_grayscale_matches_opencv_luma(astronaut_rgb):
+    import cv2
+
+    gray = decode_image(encode(astronaut_rgb, "PNG")).pixels
+    expected = cv2.cvtColor(astronaut_rgb, cv2.COLOR_RGB2GRAY)
+    assert np.abs(gray.astype(int) - expected).max() <= 1
+
+
+def test_color_mode_returns_bgr(astronaut_rgb):
+    image = decode_image(encode(astronaut_rgb, "PNG"), color=True)
+    assert np.array_equal(image.pixels, astronaut_rgb[:, :, ::-1])
+
+
+@pytest.mark.parametrize("orientation, expected_shape", [(1, (40, 60)), (3, (40, 60)),
+                                                         (6, (60, 40)), (8, (60, 40))])
+def test_exif_orientation_is_applied(orientation, expected_shape):
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    rgb[:20, :30] = 255  # a white block in the top-left corner of the stored pixels
+    image = decode_image(jpeg_with_orientation(rgb, orientation))
+    assert image.pixels.shape == expected_shape
+    assert (image.height, image.width) == expected_shape
+    assert image.orientation_applied == (orientation != 1)
+    corner = {1: (slice(0, 10), slice(0, 10)), 3: (slice(-10, None), slice(-10, None)),
+              6: (slice(0, 10), slice(-10, None)), 8: (slice(-10, None), slice(0, 10))}
+    assert image.pixels[corner[orientation]].mean() > 200
+
+
+def test_rotated_photo_is_upright(astronaut_rgb):
+    """A portrait stored sideways with EXIF orientation 6 decodes to the upright pixels."""
+    sideways = np.rot90(astronaut_rgb, k=1).copy()  # 90 degrees counter-clockwise
+    image = decode_image(jpeg_with_orientation(sideways, 6), color=True)
+    upright = decode_image(encode(astronaut_rgb, "JPEG", quality=95), color=True)
+    assert image.pixels.shape == upright.pixels.shape
+    assert np.abs(image.pixels.astype(int) - upright.pixels).mean() < 4
+
+
+def test_alpha_is_flattened_onto_white():
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[:, :4] = (0, 0, 0, 255)  # opaque black left half, transparent right half
+    pixels = decode_image(encode(rgba, "PNG")).pixels
+    assert pixels[:, :4].max() == 0
+    assert pixels[:, 4:].min() == 255
+
+
+def test_16_bit_png_is_scaled_not_clipped():
+    ramp = (np.arange(256, dtype=np.uint16) * 257).reshape(16, 16)  # 0..65535
+    buffer = io.BytesIO()
+    Image.fromarray(ramp).save(buffer, "PNG")
+    pixels = decode_image(buffer.getvalue()).pixels
+    assert pixels.dtype == np.uint8
+    assert np.abs(pixels.astype(int) - np.arange(256).reshape(16, 16)).max() <= 1
+
+
+def test_grayscale_and_palette_images(astronaut_rgb):
+    gray = decode_image(encode(astronaut_rgb[:, :, 0], "PNG"))
+    assert gray.pixels.shape == (512, 512)
+    palette = Image.fromarray(astronaut_rgb).convert("P")
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG")
+    assert decode_image(buffer.getvalue(), color=True).pixels.shape == (512, 512, 3)
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_but_reports_full_size(astronaut_rgb):
+    import cv2
+
+    big = cv2.resize(astronaut_rgb, (4000, 3000))
+    image = decode_image(encode(big, "JPEG"), max_side=1000)
+    assert (image.width, image.height) == (4000, 3000)
+    assert 1000 <= max(image.pixels.shape) < 4000
+    assert image.scale == pytest.approx(image.pixels.shape[1] / 4000)
+
+
+def test_base64_text_and_data_urls_are_accepted(astronaut_jpeg):
+    encoded = base64.b64encode(astronaut_jpeg).decode()
+    wrapped = "\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+    for text in (encoded, wrapped, f"data:image/jpeg;base64,{encoded}",
+                 encoded.rstrip("="), base64.urlsafe_b64encode(astronaut_jpeg).decode()):
+        assert image_bytes_from_text(text) == astronaut_jpeg
+    assert decode_image(f"data:image/jpeg;base64,{encoded}").width == 512
+
+
+@pytest.mark.parametrize("text, code", [
+    ("not base64 at all!", "invalid_base64"),
+    ("data:image/png,rawtext", "invalid_base64"),
+    ("data:;base64", "invalid_base64"),
+    ("", "empty_image"),
+    (base64.b64encode(b"plain text, no image").decode(), "not_an_image"),
+])
+def test_bad_text_input_is_refused_with_a_code(text, code):
+    with pytest.raises(errors.FaceGenderError) as caught:
+        decode_image(text)
+    assert caught.value.code == code
+    assert 400 <= caught.value.status < 500
+
+
+@pytest.mark.parametrize("data, code, status", [
+    (b"", "empty_image", 400),
+    (b"hello world, this is text", "not_an_image", 415),
+    (b"GIF89a" + b"\x00" * 32, "unsupported_media_type", 415),
+    (b"%PDF-1.7\n", "unsupported_media_type", 415),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "unsupported_media_type", 415),
+    (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 32, "unsupported_media_type", 415),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "corrupt_image", 422),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "corrupt_image", 422),
+    (bytes(range(256)) * 4, "not_an_image", 415),
+])
+def test_bad_bytes_are_refused_with_a_code(data, code, status):
+    with pytest.raises(errors.FaceGenderError) as caught:
+        decode_image(data)
+    assert (caught.value.code, caught.value.status) == (code, status)
+
+
+def test_truncated_jpeg_is_corrupt(astronaut_jpeg):
+    with pytest.raises(errors.CorruptImage):
+        decode_image(astronaut_jpeg[: len(astronaut_jpeg) // 2])
+
+
+def test_truncated_png_is_corrupt(astronaut_rgb):
+    data = encode(astronaut_rgb, "PNG")
+    with pytest.raises(errors.CorruptImage):
+        decode_image(data[: len(data) // 2])
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(errors.ImageTooLarge) as caught:
+        decode_image(png_header_only(30000, 30000))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert caught.value.status == 413
+    assert peak < 50_000_000  # 900 megapixels were never allocated
+
+
+def test_pixel_limit_is_checked_from_the_header():
+    with pytest.raises(errors.ImageTooLarge) as caught:
+        decode_image(png_header_only(5000, 5000), max_pixels=10_000_000)
+    assert "5000x5000" in caught.value.message
+
+
+def test_byte_limit_is_checked_before_base64_decoding(astronaut_jpeg):
+    with pytest.raises(errors.PayloadTooLarge) as caught:
+        decode_image(base64.b64encode(astronaut_jpeg).decode(), max_bytes=10_000)
+    assert caught.value.status == 413
+    assert "limit" in caught.value.message
+    with pytest.raises(errors.PayloadTooLarge):
+        decode_image(astronaut_jpeg, max_bytes=10_000)
+
+
+def test_animated_webp_uses_the_first_frame():
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ("black", "white")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    assert decode_image(buffer.getvalue()).pixels.max() < 10

@@ -1,0 +1,1 @@
+"""Training pipeline for the facegender eigenfaces model (``python -m training --help``)."""

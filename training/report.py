@@ -1,0 +1,83 @@
+"""The evaluation report as Markdown: new model beside the seed recipe, every breakdown."""
+
+from __future__ import annotations
+
+HEADLINE = [
+    ("face_found_rate", "face found"),
+    ("accuracy_end_to_end", "accuracy, end to end (no face = wrong)"),
+    ("accuracy_detected", "accuracy over detected faces"),
+    ("roc_auc", "ROC AUC"),
+    ("expected_calibration_error", "expected calibration error"),
+]
+
+
+def format_report(card: dict) -> str:
+    metrics = card.get("metrics", {})
+    new, seed = metrics.get("new"), metrics.get("seed")
+    if new is None:  # a seed-only run
+        new, seed = seed or metrics, None
+    columns = [("new", new)] + ([("seed", seed)] if seed else [])
+    lines = ["# Evaluation report", ""]
+    if "version" in card:
+        lines += [f"Model `{card['version']}`: PCA {card['pca']['n_components']} eigenfaces, "
+                  f"RBF SVM C={card['svm']['C']:g} gamma={card['svm']['gamma']:g}, "
+                  f"{card['svm']['n_support_vectors']} support vectors.", ""]
+        lines += ["Labels are the datasets' binary gender annotations: the model guesses "
+                  "*apparent, binary gender presentation*, not anyone's identity.", ""]
+    for split in new:
+        lines += [f"## {split} test", ""]
+        lines += _table(HEADLINE + [("recall.female", "recall, female"),
+                                    ("recall.male", "recall, male")],
+                        [(name, m[split]) for name, m in columns])
+        if "ages_13_plus" in new[split]:
+            lines += ["", "Ages 13 and over:", ""]
+            lines += _table(HEADLINE, [(n, m[split]["ages_13_plus"]) for n, m in columns])
+        for key in ("by_source", "by_race", "by_race_ages_13_plus", "by_age_group"):
+            if key in new[split]:
+                lines += ["", f"{key.replace('_', ' ')} (end-to-end accuracy / face found):", ""]
+                lines += _group_table(new[split][key], seed[split].get(key) if seed else None)
+        if "race_gap_ages_13_plus" in new[split]:
+            lines += ["", f"Gap between best and worst race group, ages 13+: "
+                          f"{new[split]['race_gap_ages_13_plus'] * 100:.1f} points"]
+        lines.append("")
+    if "training" in card and "timings_s" in card["training"]:
+        lines += ["## Training time (s)", ""]
+        lines += [f"- {k}: {v}" for k, v in card["training"]["timings_s"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _get(d, dotted):
+    for part in dotted.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return None
+        d = d[part]
+    return d
+
+
+def _fmt(value, key=""):
+    if value is None:
+        return "-"
+    if "calibration" in key or "auc" in key:
+        return f"{value:.3f}"
+    return f"{value * 100:.1f}%"
+
+
+def _table(rows, columns):
+    out = ["| figure | " + " | ".join(name for name, _ in columns) + " |",
+           "|---|" + "---:|" * len(columns)]
+    for key, label in rows:
+        out.append(f"| {label} | " + " | ".join(_fmt(_get(m, key), key) for _, m in columns) + " |")
+    return out
+
+
+def _group_table(new, seed):
+    header = "| group | images | new | seed |" if seed else "| group | images | new |"
+    out = [header, "|---|---:|---:|" + ("---:|" if seed else "")]
+    for group, figures in new.items():
+        cell = f"{_fmt(figures['accuracy_end_to_end'])} / {_fmt(figures['face_found_rate'])}"
+        row = f"| {group} | {figures['images']} | {cell} |"
+        if seed and group in seed:
+            s = seed[group]
+            row += f" {_fmt(s['accuracy_end_to_end'])} / {_fmt(s['face_found_rate'])} |"
+        out.append(row)
+    return out
