@@ -1,0 +1,176 @@
+"""What the page shows for a photo: boxes on the canvas, one row per face, no-face, resizing."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+MAX_SIDE = 2048
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+
+def shown_percent(p: float) -> int:
+    """The page's rounding: whole percent, never 100 unless the model said exactly 1."""
+    value = round(p * 100)
+    return min(value, 99) if p < 1 else value
+
+
+def css_colour(page, name: str) -> tuple[int, int, int]:
+    value = page.evaluate(f"getComputedStyle(document.documentElement).getPropertyValue('{name}').trim()")
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", value), f"{name} should be a hex colour, got {value!r}"
+    return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def canvas_pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    return tuple(
+        page.evaluate(
+            """([x, y]) => {
+                const data = document.getElementById("photo-canvas").getContext("2d")
+                    .getImageData(Math.round(x), Math.round(y), 1, 1).data;
+                return [data[0], data[1], data[2]];
+            }""",
+            [x, y],
+        )
+    )
+
+
+def uploaded_image(post_data: str) -> tuple[Image.Image, int]:
+    """The photo inside a /v1/predict request body, and its size in bytes."""
+    image = json.loads(post_data)["image"]
+    raw = base64.b64decode(image.split(",", 1)[1] if image.startswith("data:") else image)
+    return Image.open(io.BytesIO(raw)), len(raw)
+
+
+def test_single_face_photo_shows_one_box_and_one_result_row(page, upload, single_face_photo, screenshot):
+    with page.expect_response("**/v1/predict") as answer:
+        upload(page, single_face_photo)
+    reply = answer.value.json()
+    assert len(reply["faces"]) == 1, f"the API should find exactly one face in {single_face_photo.name}"
+    face = reply["faces"][0]
+    label, pct = face["gender"], shown_percent(face["confidence"])
+
+    rows = page.locator("#face-list > li")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".face-label")).to_have_text(label)
+    expect(rows.locator(".face-pct")).to_have_text(f"{pct}%")
+    bar_width = rows.locator(".bar-fill").evaluate("el => el.style.width")
+    assert bar_width == f"{pct}%"
+    expect(page.locator("#summary-count")).to_have_text("1 face found")
+    expect(page.locator("#summary-time")).to_contain_text("ms")
+    expect(page.locator("#error")).to_be_hidden()
+
+    # The crop and its eigenface reconstruction arrived as real images.
+    loaded = rows.locator("img").evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert loaded == [True, True]
+
+    # One box, drawn in the label's colour on the face's left edge, wherever the photo is scaled.
+    canvas = page.locator("#photo-canvas")
+    expect(canvas).to_have_attribute("data-boxes", "1")
+    expect(canvas).to_have_attribute("aria-label", re.compile(rf"1 face marked: 1, {label} {pct}%"))
+    width, height = canvas.evaluate("c => [c.width, c.height]")
+    rel = face["box_relative"]
+    edge = canvas_pixel(page, rel["left"] * width, (rel["top"] + rel["height"] / 2) * height)
+    expected = css_colour(page, f"--{label}")
+    assert all(abs(a - b) <= 16 for a, b in zip(edge, expected)), f"box edge is {edge}, want {expected}"
+    screenshot(page, "desktop_single_face")
+
+
+def test_group_photo_lists_at_least_as_many_rows_as_faces_the_api_found(
+    page, upload, samples_dir, predict_directly, screenshot
+):
+    preferred = ["two_people.jpg", "kit_with_rose.jpg", "obama_and_biden.jpg"]
+    photos = sorted((samples_dir / "group").glob("*.jpg"), key=lambda p: (p.name not in preferred, p.name))
+    chosen = None
+    for photo in photos:
+        found = len(predict_directly(photo)["faces"])
+        if found >= 2:
+            chosen = photo
+            break
+    assert chosen is not None, "the API found fewer than two faces in every group photo"
+
+    upload(page, chosen)
+    rows = page.locator("#face-list > li")
+    assert rows.count() >= found
+    expect(page.locator("#photo-canvas")).to_have_attribute("data-boxes", str(rows.count()))
+    expect(page.locator("#summary-count")).to_contain_text(f"{rows.count()} faces found")
+    for i in range(rows.count()):
+        expect(rows.nth(i).locator(".face-label")).to_have_text(re.compile(r"\S+"))
+        expect(rows.nth(i).locator(".face-pct")).to_have_text(re.compile(r"^\d{1,3}%$"))
+
+    # Hovering a row highlights its box; the row is marked too.
+    rows.nth(1).hover()
+    expect(rows.nth(1)).to_have_class(re.compile("is-highlighted"))
+    screenshot(page, "desktop_group")
+
+
+def test_photo_without_faces_shows_no_face_state_with_tips(
+    page, upload, samples_dir, predict_directly, tmp_path, screenshot
+):
+    candidates = [samples_dir / "nonface" / n for n in ("coffee.jpg", "brick.jpg", "rocket.jpg", "motorcycle.jpg")]
+    photo = next((p for p in candidates if p.is_file() and not predict_directly(p)["faces"]), None)
+    if photo is None:  # every sample fooled the detector; a smooth gradient cannot
+        photo = tmp_path / "gradient.png"
+        ramp = np.linspace(0, 255, 480, dtype=np.uint8)
+        Image.fromarray(np.tile(ramp, (360, 1))).save(photo)
+        assert not predict_directly(photo)["faces"]
+
+    upload(page, photo)
+    no_face = page.locator("#no-face")
+    expect(no_face).to_be_visible()
+    expect(no_face).to_contain_text("No face found")
+    assert no_face.locator("li").count() >= 3, "the no-face state should give tips"
+    expect(page.locator("#face-list > li")).to_have_count(0)
+    expect(page.locator("#photo-canvas")).to_have_attribute("data-boxes", "0")
+    expect(page.locator("#error")).to_be_hidden()
+    screenshot(page, "desktop_no_face")
+
+
+@pytest.mark.parametrize(
+    ("size", "kind"),
+    [((4000, 3000), "photo"), ((1800, 1400), "noise")],
+    ids=["4000x3000-photo", "over-4MB-png"],
+)
+def test_big_photo_is_downscaled_in_the_browser_before_upload(
+    page, upload, single_face_photo, tmp_path, screenshot, size, kind
+):
+    width, height = size
+    if kind == "photo":
+        # A face photo blown up onto a 4000x3000 canvas: too many pixels to send as is.
+        face = Image.open(single_face_photo).convert("RGB")
+        face.thumbnail((width, height - 200))
+        big = Image.new("RGB", size, (128, 128, 128))
+        big.paste(face, ((width - face.width) // 2, (height - face.height) // 2))
+        path = tmp_path / "big.jpg"
+        big.save(path, quality=95)
+    else:
+        # Few enough pixels, but noise makes the PNG far bigger than 4 MB.
+        noise = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+        path = tmp_path / "noise.png"
+        Image.fromarray(noise).save(path)
+        assert path.stat().st_size > MAX_UPLOAD_BYTES
+
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data) if r.url.endswith("/v1/predict") else None)
+    upload(page, path)
+
+    assert len(sent) == 1
+    image, nbytes = uploaded_image(sent[0])
+    assert image.format == "JPEG"
+    assert max(image.size) <= MAX_SIDE
+    assert nbytes <= MAX_UPLOAD_BYTES
+    assert abs(image.size[0] / image.size[1] - width / height) < 0.01, "the aspect ratio must survive"
+    if kind == "photo":
+        assert image.size == (2048, 1536)
+        expect(page.locator("#face-list > li")).not_to_have_count(0)
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#photo-caption")).to_contain_text("shrunk")
+    screenshot(page, f"desktop_downscaled_{kind}")
