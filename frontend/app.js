@@ -104,6 +104,7 @@ async function analyse(blob, source) {
 }
 
 function onInput(file, source) {
+  if (location.hash === "#how-it-works") location.hash = "#classify"; // show where the answer goes
   if (!file) {
     view.showError(describeError({ code: "no_file" }));
     return;

@@ -58,8 +58,10 @@ const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArr
 const isPrimitive = (v) => v === null || ["string", "number", "boolean"].includes(typeof v);
 
 function base64Png(data) {
-  // Only plain base64 becomes an image source, so a reply cannot smuggle in another URL.
-  return typeof data === "string" && /^[A-Za-z0-9+/=\s]+$/.test(data) ? `data:image/png;base64,${data}` : null;
+  // Only base64 image data becomes an image source, so a reply cannot smuggle in another URL.
+  if (typeof data !== "string") return null;
+  if (/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$/.test(data)) return data;
+  return /^[A-Za-z0-9+/=\s]+$/.test(data) ? `data:image/png;base64,${data}` : null;
 }
 
 export class View {
@@ -362,13 +364,19 @@ export class View {
           " ",
           h("span", { class: "face-pct", text: `${pct}%` }),
         ),
-        h("div", { class: "bar", "aria-hidden": "true" }, h("span", { class: "bar-fill", style: `width: ${pct}%` })),
+        h("div", { class: "bar", "aria-hidden": "true" }, this.barFill(pct)),
         h("p", { class: "face-meta", text: probabilities }),
         Number.isFinite(box.width)
           ? h("p", { class: "face-meta", text: `${box.width}×${box.height} px at (${box.x}, ${box.y})` })
           : null,
       ),
     );
+  }
+
+  barFill(pct) {
+    const fill = h("span", { class: "bar-fill" });
+    fill.style.width = `${pct}%`; // CSSOM, not a style attribute: fine under a strict CSP
+    return fill;
   }
 
   highlightFace(index) {
