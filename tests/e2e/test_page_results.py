@@ -43,6 +43,15 @@ def canvas_pixel(page, x: float, y: float) -> tuple[int, int, int]:
     )
 
 
+def assert_box_drawn(page, face: dict) -> None:
+    """The face's box is on the canvas, in its label's colour, at its relative position."""
+    width, height = page.locator("#photo-canvas").evaluate("c => [c.width, c.height]")
+    rel = face["box_relative"]
+    edge = canvas_pixel(page, rel["left"] * width, (rel["top"] + rel["height"] / 2) * height)
+    expected = css_colour(page, f"--{face['gender']}")
+    assert all(abs(a - b) <= 16 for a, b in zip(edge, expected)), f"box edge is {edge}, want {expected}"
+
+
 def uploaded_image(post_data: str) -> tuple[Image.Image, int]:
     """The photo inside a /v1/predict request body, and its size in bytes."""
     image = json.loads(post_data)["image"]
@@ -76,12 +85,27 @@ def test_single_face_photo_shows_one_box_and_one_result_row(page, upload, single
     canvas = page.locator("#photo-canvas")
     expect(canvas).to_have_attribute("data-boxes", "1")
     expect(canvas).to_have_attribute("aria-label", re.compile(rf"1 face marked: 1, {label} {pct}%"))
-    width, height = canvas.evaluate("c => [c.width, c.height]")
-    rel = face["box_relative"]
-    edge = canvas_pixel(page, rel["left"] * width, (rel["top"] + rel["height"] / 2) * height)
-    expected = css_colour(page, f"--{label}")
-    assert all(abs(a - b) <= 16 for a, b in zip(edge, expected)), f"box edge is {edge}, want {expected}"
+    assert_box_drawn(page, face)
     screenshot(page, "desktop_single_face")
+
+
+def test_exif_rotated_photo_is_drawn_upright_with_its_box_in_place(page, upload, single_face_photo, tmp_path):
+    # Stored sideways with EXIF orientation 6 ("rotate 90° clockwise to view"), like a phone photo.
+    upright = Image.open(single_face_photo).convert("RGB")
+    upright.thumbnail((900, 900))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "sideways.jpg"
+    upright.rotate(90, expand=True).save(path, quality=92, exif=exif.tobytes())
+
+    with page.expect_response("**/v1/predict") as answer:
+        upload(page, path)
+    reply = answer.value.json()
+    assert reply["image"]["width"] == upright.width and reply["image"]["height"] == upright.height
+    assert len(reply["faces"]) >= 1, "the API should find the face once the photo is upright"
+    canvas_size = page.locator("#photo-canvas").evaluate("c => [c.width, c.height]")
+    assert canvas_size == [upright.width, upright.height]
+    assert_box_drawn(page, reply["faces"][0])
 
 
 def test_group_photo_lists_at_least_as_many_rows_as_faces_the_api_found(
