@@ -41,7 +41,7 @@ class TrainedModel:
     classes: tuple[str, str]
 
     def decision(self, faces: np.ndarray) -> np.ndarray:
-        flat = faces.reshape(len(faces), -1)
+        flat = faces.reshape(len(faces), -1).astype(np.float64)
         values = self.pipeline.decision_function(flat)
         if self.mirror_average:
             values = 0.5 * (values + self.pipeline.decision_function(_mirror_flat(faces)))
@@ -57,10 +57,12 @@ class TrainedModel:
 
 
 def augment(faces: np.ndarray, y: np.ndarray, groups: np.ndarray, mirror: bool):
-    """Add each face's mirror image (same label, same person) when ``mirror`` is set."""
+    """Flatten to float64 rows, adding each face's mirror image (same label, same person) when
+    ``mirror`` is set. Float64 because PCA fitted on float32 keeps float32 arrays, and the numpy
+    runtime must match it to 1e-6."""
+    flat = faces.reshape(len(faces), -1).astype(np.float64)
     if not mirror:
-        return faces.reshape(len(faces), -1), y, groups
-    flat = faces.reshape(len(faces), -1)
+        return flat, y, groups
     return (np.concatenate([flat, _mirror_flat(faces)]), np.concatenate([y, y]),
             np.concatenate([groups, groups]))
 
@@ -108,7 +110,7 @@ def fit_calibrated(faces, y, groups, recipe: Recipe, params: dict, classes, *,
 
 
 def _mirror_flat(faces: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(faces[..., ::-1]).reshape(len(faces), -1)
+    return np.ascontiguousarray(faces[..., ::-1], dtype=np.float64).reshape(len(faces), -1)
 
 
 def _subsample_by_group(groups: np.ndarray, max_samples: int) -> np.ndarray:

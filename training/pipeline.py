@@ -11,6 +11,7 @@ import hashlib
 import logging
 import platform
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -154,10 +155,16 @@ def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timer
         found = np.array([b is not None for b in boxes])
         faces = crop_boxes(train.paths[found], [b for b in boxes if b is not None], SEED.crop,
                            memory=memory, n_jobs=options.n_jobs, desc="seed crop train")
+        # The seed used SVC(probability=True), deprecated in scikit-learn 1.9 but kept here
+        # because reproducing that recipe exactly is the point.
         pipeline = Pipeline([
-            ("pca", PCA(n_components=50, whiten=True, random_state=0)),
+            # 50 eigenfaces, fewer only in tiny test runs with fewer faces than that.
+            ("pca", PCA(n_components=min(50, len(faces) - 1), whiten=True, random_state=0)),
             ("svm", SVC(kernel="rbf", C=10, gamma=0.01, probability=True, random_state=0)),
-        ]).fit(faces.reshape(len(faces), -1), train.y[found])
+        ])
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+            pipeline.fit(faces.reshape(len(faces), -1), train.y[found])
     metrics = {}
     with timer.stage("seed_evaluate"):
         for name, test in tests.items():

@@ -60,7 +60,7 @@ def _predict(args, parser) -> int:
     service = FaceService.load(get_settings())
     if args.annotate:
         args.annotate.mkdir(parents=True, exist_ok=True)
-    for path in _walk(args.paths):
+    for path, relative in _walk(args.paths):
         try:
             data = path.read_bytes()
             reply = service.classify(data, include_crops=args.include_crops,
@@ -72,7 +72,9 @@ def _predict(args, parser) -> int:
             _emit_error(path, "unreadable_file", str(error), args.json)
             continue
         if args.annotate:
-            _annotate(data, reply, args.annotate / (path.stem + ".annotated.jpg"))
+            out = args.annotate / relative.with_name(relative.stem + ".annotated.jpg")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            _annotate(data, reply, out)
         if args.json:
             print(json.dumps({"path": str(path), **reply}), flush=True)
         else:
@@ -80,13 +82,15 @@ def _predict(args, parser) -> int:
     return 0
 
 
-def _walk(paths: list[Path]) -> Iterator[Path]:
+def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
+    """Each image file with its path relative to the folder it was found in."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*")
-                              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES:
+                    yield found, found.relative_to(path)
         else:
-            yield path
+            yield path, Path(path.name)
 
 
 def _emit_error(path: Path, code: str, message: str, as_json: bool) -> None:
