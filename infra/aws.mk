@@ -1,0 +1,86 @@
+# AWS targets, included from the root Makefile (which defines VENV, PY and $(VENV)/.installed).
+#   make validate      cfn-lint + sam validate --lint
+#   make sam-build     sam build (pip wheels for the Lambda platform, no container; see function/Makefile)
+#   make deploy        sam build + sam deploy + publish frontend/ (needs AWS credentials)
+#   make destroy       empty the website bucket, delete the stack
+#   make sam-local-ready   Docker engine + a local Lambda Python image, for the `sam local` test
+# Variables: STACK_NAME (default facegender), AWS_REGION (default: your AWS configuration),
+#            PARAMS ("Key=Value ..." template parameter overrides).
+
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+STACK_NAME ?= facegender
+PARAMS ?=
+LAMBDA_LOCAL_IMAGE ?= facegender-lambda-python:3.13
+export LAMBDA_LOCAL_IMAGE
+export SAM_CLI_TELEMETRY ?= 0
+REGION_ARG = $(if $(AWS_REGION),--region $(AWS_REGION))
+SAM_DEPLOY = $(SAM) deploy --stack-name $(STACK_NAME) $(REGION_ARG) --no-fail-on-empty-changeset
+
+.PHONY: sam-venv validate sam-build deploy publish-site destroy docker-engine lambda-image sam-local-ready
+
+# The SAM CLI pins boto3, click and pydantic: it gets a virtual environment of its own.
+sam-venv: $(SAM_VENV)/.installed
+
+$(SAM_VENV)/.installed:
+	test -x $(SAM_VENV)/bin/python || python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check "aws-sam-cli>=1.120"
+	touch $@
+
+validate: $(VENV)/.installed sam-venv
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint
+
+sam-build: sam-venv
+	$(SAM) build
+
+# The website's CSP names the exact API origin through the CspApiOrigin parameter (template.yaml
+# explains why it cannot reference the API directly). The first deploy of a new stack does not know
+# it yet, so it is deployed once more with the origin from the ApiUrl output; later deploys pass
+# the known origin and take one pass.
+deploy: sam-build $(VENV)/.installed
+	set -e; origin=$$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) csp-origin); \
+	overrides="$(PARAMS)$${origin:+ CspApiOrigin=$$origin}"; \
+	$(SAM_DEPLOY) $${overrides:+--parameter-overrides "$$overrides"}; \
+	pinned=$$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) csp-origin); \
+	if [ "$$pinned" != "$$origin" ]; then \
+		echo "pinning the website CSP to $$pinned"; \
+		$(SAM_DEPLOY) --parameter-overrides "$(PARAMS) CspApiOrigin=$$pinned"; \
+	fi
+	$(MAKE) --no-print-directory publish-site
+	@echo "website: $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output WebsiteUrl)"
+	@echo "API:     $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output ApiUrl)"
+
+publish-site: $(VENV)/.installed
+	$(PY) -m infra.publish_site --stack-name $(STACK_NAME) $(REGION_ARG)
+
+destroy: sam-venv $(VENV)/.installed
+	$(PY) -m infra.destroy --stack-name $(STACK_NAME) $(REGION_ARG)
+	$(SAM) delete --stack-name $(STACK_NAME) $(REGION_ARG) --no-prompts
+
+# --- sam local: a Docker engine and a Lambda-compatible Python image built offline -------------
+# Best effort: when the engine cannot start, these say so loudly and the sam local test skips
+# with the reason; they never fail `make test`.
+docker-engine:
+	@if docker info >/dev/null 2>&1; then exit 0; fi; \
+	if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then \
+		echo "installing Debian's docker.io and debootstrap for the sam local test"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap; } \
+			>/tmp/facegender-apt-docker.log 2>&1 \
+			|| echo "!!! apt-get install docker.io debootstrap failed: see /tmp/facegender-apt-docker.log"; \
+	fi; \
+	if command -v dockerd >/dev/null; then \
+		echo "starting dockerd (log: /tmp/facegender-dockerd.log)"; \
+		setsid nohup dockerd >/tmp/facegender-dockerd.log 2>&1 < /dev/null & \
+		for i in $$(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; \
+	fi; \
+	docker info >/dev/null 2>&1 \
+		|| echo "!!! NO DOCKER ENGINE: the sam local test will skip (see /tmp/facegender-dockerd.log)"
+
+lambda-image: docker-engine
+	@if ! docker info >/dev/null 2>&1; then exit 0; fi; \
+	if docker image inspect $(LAMBDA_LOCAL_IMAGE) >/dev/null 2>&1; then exit 0; fi; \
+	bash infra/build_local_lambda_image.sh $(LAMBDA_LOCAL_IMAGE) \
+		|| echo "!!! building $(LAMBDA_LOCAL_IMAGE) failed: the sam local test will skip"
+
+sam-local-ready: sam-venv lambda-image

@@ -1,0 +1,96 @@
+"""Read a deployed stack's outputs by key (the ``Outputs`` of template.yaml).
+
+Command line, for infra/aws.mk::
+
+    python -m infra.stack --stack-name facegender output ApiUrl
+    python -m infra.stack --stack-name facegender csp-origin   # empty when the stack is absent
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.exceptions import ClientError
+
+OUTPUT_KEYS = ("ApiUrl", "WebsiteUrl", "WebsiteBucket", "DistributionId", "FunctionName")
+
+
+class StackError(Exception):
+    """The stack is missing, or lacks an output the caller needs."""
+
+
+def describe_stack(stack_name: str, *, cloudformation=None) -> dict | None:
+    """The stack's description, or None when no stack of that name exists."""
+    cloudformation = cloudformation or boto3.client("cloudformation")
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return stacks[0] if stacks else None
+
+
+def stack_outputs(stack_name: str, *, cloudformation=None, required=OUTPUT_KEYS) -> dict[str, str]:
+    """``{OutputKey: OutputValue}`` of the stack; raises StackError if one of ``required`` is missing."""
+    stack = describe_stack(stack_name, cloudformation=cloudformation)
+    if stack is None:
+        raise StackError(f"stack {stack_name!r} not found: deploy it first (make deploy)")
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
+    missing = [key for key in required if key not in outputs]
+    if missing:
+        raise StackError(
+            f"stack {stack_name!r} has no output {', '.join(missing)}; is it the stack of template.yaml "
+            f"(status {stack.get('StackStatus')})?"
+        )
+    return outputs
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (what CORS and CSP call an origin)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp_api_origin(stack_name: str, *, cloudformation=None) -> str:
+    """The API origin to pin in the website's CSP (template parameter CspApiOrigin).
+
+    Empty when the stack does not exist yet: the first deploy then allows the region's
+    execute-api endpoints, and `make deploy` redeploys once with the origin this returns.
+    """
+    stack = describe_stack(stack_name, cloudformation=cloudformation)
+    if stack is None:
+        return ""
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
+    return origin_of(outputs["ApiUrl"]) if "ApiUrl" in outputs else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.stack", description=__doc__.splitlines()[0])
+    parser.add_argument("--stack-name", required=True)
+    parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    output = commands.add_parser("output", help="print one output value")
+    output.add_argument("key", choices=OUTPUT_KEYS)
+    commands.add_parser("csp-origin", help="print the API origin for CspApiOrigin (empty if no stack)")
+    args = parser.parse_args(argv)
+
+    cloudformation = boto3.client("cloudformation", region_name=args.region)
+    try:
+        if args.command == "output":
+            print(stack_outputs(args.stack_name, cloudformation=cloudformation, required=(args.key,))[args.key])
+        else:
+            print(csp_api_origin(args.stack_name, cloudformation=cloudformation))
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Paths and helpers shared by the AWS tests (plain module: `conftest` names collide across folders)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# `import infra` from the tests also when pytest is started as a script rather than `python -m pytest`.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+TEMPLATE = REPO_ROOT / "template.yaml"
+SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
+FUNCTION_ID = "FaceGenderFunction"
+# Lambda counts MB as MiB: its 250 MB limit is 262,144,000 bytes.
+MB = 1024 * 1024
+SIZE_BUDGET_MB = 200
+
+
+def sam_env() -> dict[str, str]:
+    env = dict(os.environ, SAM_CLI_TELEMETRY="0")
+    # SAM's own resolution of the template's pseudo parameters wants a region.
+    env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))
+    return env
+
+
+def require_sam() -> Path:
+    """The SAM CLI of `make sam-venv`, or a loud skip naming the target that creates it."""
+    if not SAM.exists():
+        pytest.skip(f"!!! SAM CLI missing at {SAM}: run `make sam-venv` (make test does it)")
+    return SAM
+
+
+def cfn_lint_executable() -> str:
+    """cfn-lint from the venv running the tests (requirements.txt), else from PATH."""
+    candidate = Path(sys.executable).parent / "cfn-lint"
+    found = str(candidate) if candidate.exists() else shutil.which("cfn-lint")
+    if not found:
+        pytest.fail("cfn-lint is not installed in the test environment (it is in requirements.txt)")
+    return found
