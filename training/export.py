@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facegender.model import ARRAY_NAMES, CARD_FILE, MODEL_FILE
+from facegender.model import ARRAY_NAMES, CARD_FILE, FLOAT32_ARRAYS, MODEL_FILE
 
 from .fit import TrainedModel
 
@@ -26,7 +26,10 @@ def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
         "calibration_": np.array(model.calibration_ab),
     }
     assert set(arrays) == set(ARRAY_NAMES)
-    return {name: np.ascontiguousarray(value, dtype=np.float64) for name, value in arrays.items()}
+    arrays = {name: np.ascontiguousarray(value, dtype=np.float64) for name, value in arrays.items()}
+    for name in FLOAT32_ARRAYS:  # rounded to float32 values by fit.store_in_float32: lossless
+        arrays[name] = arrays[name].astype(np.float32)
+    return arrays
 
 
 def write_artifact(model: TrainedModel, card: dict, folder: Path) -> Path:

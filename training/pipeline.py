@@ -29,7 +29,7 @@ from .crops import crop_boxes, largest_face_boxes, serving_detector
 from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
 from .export import model_arrays, write_artifact
-from .fit import fit_calibrated, grid_search
+from .fit import fit_calibrated, grid_search, store_in_float32
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 
@@ -101,6 +101,7 @@ def run(options: Options) -> dict:
     with timer.stage("fit_and_calibrate"):
         trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, recipe, best, CLASSES,
                                     n_splits=options.cv_splits, n_jobs=options.n_jobs)
+        trained = store_in_float32(trained)
 
     card = _card(recipe, train, fit_set, search, trained)
     runtime = EigenfaceModel(model_arrays(trained), card)

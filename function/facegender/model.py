@@ -31,6 +31,8 @@ ARRAY_NAMES = (
     "intercept_",           # (1,)
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
 )
+#: The two large arrays, stored as float32 (training rounds the fitted model to match).
+FLOAT32_ARRAYS = ("components_", "support_vectors_")
 
 
 @dataclass(frozen=True)

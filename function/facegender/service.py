@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from .imaging import DecodedImage, decode_image
 from .model import EigenfaceModel
 from .preprocessing import crop_face, to_png_gray
 from .settings import Settings, get_settings
+from .telemetry import Telemetry
 
 
 @dataclass
@@ -21,13 +22,15 @@ class FaceService:
 
     model: EigenfaceModel
     settings: Settings
+    telemetry: Telemetry = field(default_factory=Telemetry)
 
     @classmethod
-    def load(cls, settings: Settings | None = None) -> "FaceService":
+    def load(cls, settings: Settings | None = None,
+             telemetry: Telemetry | None = None) -> "FaceService":
         """Load the model from ``settings.model_dir`` and warm the cascade."""
         settings = settings or get_settings()
         load_cascade()
-        return cls(EigenfaceModel.load(settings.model_dir), settings)
+        return cls(EigenfaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
                  max_faces: int | None = None) -> dict:
@@ -48,15 +51,19 @@ class FaceService:
             ``faces``, ``image``, ``model`` and ``timings_ms``, as in the API reply.
         """
         max_faces = self.settings.default_max_faces if max_faces is None else max_faces
+        stage = self.telemetry.stage
         start = time.perf_counter()
-        # Detection works on at most max_side pixels; decoding twice that keeps crops sharp.
-        image = decode_image(data, max_side=2 * self.model.detector_params.max_side,
-                             max_bytes=self.settings.max_image_bytes,
-                             max_pixels=self.settings.max_pixels)
+        with stage("decode"):
+            # Detection works on at most max_side pixels; decoding twice that keeps crops sharp.
+            image = decode_image(data, max_side=2 * self.model.detector_params.max_side,
+                                 max_bytes=self.settings.max_image_bytes,
+                                 max_pixels=self.settings.max_pixels)
         decoded = time.perf_counter()
-        boxes = detect_faces(image.pixels, self.model.detector_params)
+        with stage("detect"):
+            boxes = detect_faces(image.pixels, self.model.detector_params)
         detected = time.perf_counter()
-        faces = self._classify_boxes(image, boxes, include_crops, max_faces)
+        with stage("classify"):
+            faces = self._classify_boxes(image, boxes, include_crops, max_faces)
         done = time.perf_counter()
         return {
             "faces": faces,

@@ -1,0 +1,1 @@
+"""Benchmarks anyone can rerun: ``python -m benchmarks [name ...]`` (``make bench``)."""

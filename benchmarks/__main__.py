@@ -1,0 +1,30 @@
+"""``python -m benchmarks [pipeline|api|...]``: run benchmarks, print and save the figures."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+from .common import REPO_ROOT
+
+ALL = ["pipeline"]
+
+
+def main(argv: list[str]) -> int:
+    names = argv or ALL
+    results = {}
+    for name in names:
+        if name not in ALL:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(ALL)}", file=sys.stderr)
+            return 2
+        results[name] = importlib.import_module(f"benchmarks.{name}").main()
+    out = REPO_ROOT / "benchmarks" / "output"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\nsaved {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

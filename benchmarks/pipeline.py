@@ -1,0 +1,87 @@
+"""Foundation figures: runtime import + model load, per-face classification, stage timings.
+
+Goals (issue 2): import + load <= 0.35 s in a new process, no scikit-learn or SciPy at runtime;
+classifying <= 2 ms per face after detection; model.npz <= 20 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from .common import REPO_ROOT, median, percentile, photo_12mp, photo_640x480, table, timed
+
+IMPORT_PROBE = """
+import time, sys
+start = time.perf_counter()
+import facegender
+from facegender.model import EigenfaceModel
+from facegender.settings import DEFAULT_MODEL_DIR
+EigenfaceModel.load(DEFAULT_MODEL_DIR)
+elapsed = time.perf_counter() - start
+heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'})
+print(elapsed, ','.join(heavy))
+"""
+
+
+def import_and_load(runs: int = 7) -> dict:
+    times, heavy = [], set()
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True,
+                             text=True, check=True, cwd=REPO_ROOT).stdout.split()
+        times.append(float(out[0]))
+        heavy.update(out[1].split(",") if len(out) > 1 else [])
+    return {"import_and_load_s_median": round(median(times), 3),
+            "import_and_load_s_max": round(max(times), 3),
+            "heavy_modules_imported": sorted(heavy)}
+
+
+def per_face(repeat: int = 300) -> dict:
+    from facegender.service import FaceService
+
+    service = FaceService.load()
+    model = service.model
+    rng = np.random.default_rng(0)
+    faces = np.clip(model.mean_face() + rng.normal(0, 0.05, (20, 100, 100)), 0, 1)
+    one = timed(lambda: model.predict(faces[:1]), repeat)
+    batch = timed(lambda: model.predict(faces), repeat // 5)
+    return {"classify_one_face_ms_p50": round(median(one), 3),
+            "classify_one_face_ms_p99": round(percentile(one, 99), 3),
+            "classify_per_face_in_batch_of_20_ms": round(median(batch) / 20, 3),
+            "n_support_vectors": int(model.support_vectors_.shape[0]),
+            "n_components": model.n_components}
+
+
+def stages(repeat: int = 30) -> dict:
+    from facegender.service import FaceService
+
+    service = FaceService.load()
+    out = {}
+    for name, data in (("640x480", photo_640x480()), ("4000x3000", photo_12mp())):
+        replies = []
+        total = timed(lambda: replies.append(service.classify(data)), repeat)
+        for stage in ("decode", "detect", "classify"):
+            out[f"{name}_{stage}_ms_p50"] = round(median([r["timings_ms"][stage]
+                                                          for r in replies]), 2)
+        out[f"{name}_total_ms_p50"] = round(median(total), 2)
+        out[f"{name}_faces"] = len(replies[-1]["faces"])
+    return out
+
+
+def artifact() -> dict:
+    npz = REPO_ROOT / "function" / "model" / "model.npz"
+    return {"model_npz_mb": round(npz.stat().st_size / 1e6, 2)}
+
+
+def main() -> dict:
+    results = {**artifact(), **import_and_load(), **per_face(), **stages()}
+    print("pipeline (issue 2)")
+    print(table(list(results.items())))
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))

@@ -1,0 +1,66 @@
+"""The FastAPI app: built here, nothing else (routes live in ``routes/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import compile_path
+
+from ..errors import MethodNotAllowed, NotFound
+from ..service import FaceService
+from ..settings import Settings, get_settings
+from ..telemetry import Telemetry
+from .errors import install_error_handlers
+from .limits import BodyLimitMiddleware
+from .routes import health, model, predict
+
+DESCRIPTION = (
+    "Finds faces with OpenCV's Haar cascade and guesses each one's *apparent, binary gender "
+    "presentation* with eigenfaces (PCA) and an SVM. The label is what the model learned from "
+    "labelled celebrity and UTKFace photos, not a statement about anyone's identity. Images are "
+    "processed in memory and never stored or logged."
+)
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def create_app(
+    service: FaceService | None = None,
+    *,
+    settings: Settings | None = None,
+    telemetry: Telemetry | None = None,
+    frontend_dir: Path | None = None,
+    cors_origins: tuple[str, ...] = (),
+) -> FastAPI:
+    """Build the app around a loaded service (loaded from ``settings`` when not given)."""
+    settings = settings or get_settings()
+    telemetry = telemetry or Telemetry()
+    service = service or FaceService.load(settings, telemetry)
+    app = FastAPI(title="facegender", version=service.model.version, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.service = service
+    app.state.telemetry = telemetry
+    install_error_handlers(app, on_error=telemetry.record_error)
+
+    known = []
+    for router, prefix in ((health.router, ""), (predict.router, "/v1"), (model.router, "/v1")):
+        app.include_router(router, prefix=prefix)
+        known += [compile_path(prefix + route.path)[0] for route in router.routes]
+
+    @app.api_route("/v1/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    def _unknown(rest: str, request: Request):
+        # Keeps static files at "/" from answering API paths: wrong method 405, else 404.
+        if any(pattern.match(request.url.path) for pattern in known):
+            raise MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}.")
+        raise NotFound(f"There is no API endpoint at {request.url.path}.")
+
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["content-type"])
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if frontend_dir is not None:
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/", StaticFiles(directory=frontend_dir, html=True), name="frontend")
+    return app

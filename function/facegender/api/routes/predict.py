@@ -1,0 +1,93 @@
+"""``POST /v1/predict``: find every face and guess its apparent gender presentation."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import FaceGenderError, InvalidInput, UnsupportedMediaType
+from ...settings import MAX_FACES_LIMIT
+from ..deps import ServiceDep
+from ..schemas import ErrorResponse, PredictRequest, PredictResponse
+
+router = APIRouter(tags=["predict"])
+
+RAW_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/x-ms-bmp",
+                   "application/octet-stream")
+_ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422)}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": PredictRequest.model_json_schema()},
+            **{t: {"schema": {"type": "string", "format": "binary"}}
+               for t in ("image/jpeg", "image/png", "image/webp", "image/bmp")},
+        },
+    },
+}
+
+
+@router.post("/predict", response_model=PredictResponse, responses=_ERRORS, openapi_extra=_BODY)
+async def predict(request: Request, service: ServiceDep,
+                  include_crops: bool = False, max_faces: int | None = None) -> JSONResponse:
+    """Classify every face in one photo.
+
+    Send JSON `{"image": "<base64 or data URL>", "include_crops": false, "max_faces": 20}`,
+    or the image file itself with its `image/*` content type (options then go in the query
+    string). No face is a 200 with `"faces": []`.
+    """
+    body = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if _is_json(media_type, body):
+        options = _parse_json(body)
+        image, include_crops, max_faces = options.image, options.include_crops, options.max_faces
+    elif media_type in RAW_IMAGE_TYPES or media_type == "":
+        image = body
+        if max_faces is not None and not 1 <= max_faces <= MAX_FACES_LIMIT:
+            raise FaceGenderError(f"max_faces must be between 1 and {MAX_FACES_LIMIT}.",
+                                  code="validation_error", status=422)
+    else:
+        raise UnsupportedMediaType(
+            f"Content type {media_type!r} is not accepted. Send application/json with a base64 "
+            "image, or the image itself as image/jpeg, image/png, image/webp or image/bmp.")
+    reply = await run_in_threadpool(service.classify, image, include_crops=include_crops,
+                                    max_faces=max_faces)
+    request.app.state.telemetry.record_prediction(reply)
+    return JSONResponse(reply)
+
+
+def _is_json(media_type: str, body: bytes) -> bool:
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return True
+    # API Gateway test events and some clients send JSON without a content type.
+    return media_type in ("", "text/plain") and body.lstrip()[:1] == b"{"
+
+
+def _parse_json(body: bytes) -> PredictRequest:
+    if not body.strip():
+        raise InvalidInput('The body is empty. Send JSON such as {"image": "<base64>"}.',
+                           code="invalid_json")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput('The body is not valid JSON. Send {"image": "<base64>"}.',
+                           code="invalid_json") from None
+    if not isinstance(document, dict):
+        raise FaceGenderError('The JSON body must be an object such as {"image": "<base64>"}.',
+                              code="validation_error", status=422)
+    try:
+        return PredictRequest.model_validate(document)
+    except ValidationError as error:
+        raise FaceGenderError(_describe(error), code="validation_error", status=422) from None
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "Invalid request: " + "; ".join(parts) + "."

@@ -1,0 +1,93 @@
+"""Request and reply schemas of the HTTP API (documentation and request validation)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from ..settings import MAX_FACES_LIMIT
+
+
+class PredictRequest(BaseModel):
+    """``POST /v1/predict`` as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: StrictStr = Field(
+        min_length=1,
+        description="The image file, base64-encoded, or a data URL "
+                    "('data:image/jpeg;base64,...'). JPEG, PNG, WebP or BMP.",
+    )
+    include_crops: StrictBool = Field(
+        False, description="Add each face's 100x100 model input and its eigenface "
+                           "reconstruction as base64 PNGs.")
+    max_faces: StrictInt | None = Field(
+        None, ge=1, le=MAX_FACES_LIMIT,
+        description="Classify at most this many faces, largest first (default 20).")
+
+
+class Box(BaseModel):
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class RelativeBox(BaseModel):
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+class Face(BaseModel):
+    box: Box = Field(description="Pixels of the upright (EXIF-corrected) image.")
+    box_relative: RelativeBox = Field(description="The box as fractions of the image size.")
+    gender: Literal["female", "male"] = Field(
+        description="The model's guess of apparent, binary gender presentation; "
+                    "not a statement about anyone's identity.")
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
+    probabilities: dict[str, float]
+    crop_png: str | None = Field(None, description="Base64 PNG, only with include_crops.")
+    eigenface_png: str | None = Field(None, description="Base64 PNG, only with include_crops.")
+
+
+class ImageInfo(BaseModel):
+    width: int
+    height: int
+    format: Literal["jpeg", "png", "webp", "bmp"]
+    orientation_applied: bool
+
+
+class ModelInfo(BaseModel):
+    version: str
+
+
+class Timings(BaseModel):
+    decode: float
+    detect: float
+    classify: float
+    total: float
+
+
+class PredictResponse(BaseModel):
+    faces: list[Face]
+    image: ImageInfo
+    model: ModelInfo
+    timings_ms: Timings
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable, machine-readable error code.")
+    message: str = Field(description="What went wrong and how to fix it.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    model_loaded: bool
+    model_version: str
