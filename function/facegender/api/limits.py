@@ -15,9 +15,10 @@ class BodyLimitMiddleware:
     error is raised inside the app, whose error handler renders it.
     """
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, on_error=None):
         self.app = app
         self.max_bytes = max_bytes
+        self.on_error = on_error
 
     def _error(self) -> PayloadTooLarge:
         return PayloadTooLarge(
@@ -31,7 +32,10 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            body = json.dumps(self._error().to_dict()).encode()
+            error = self._error()
+            if self.on_error is not None:  # the app's error handler never sees this one
+                self.on_error(error.code)
+            body = json.dumps(error.to_dict()).encode()
             await send({"type": "http.response.start", "status": 413,
                         "headers": [(b"content-type", b"application/json"),
                                     (b"content-length", str(len(body)).encode())]})
