@@ -5,9 +5,14 @@ const PANEL_BY_VIEW = { classify: "view-classify", "how-it-works": "view-how-it-
 const LABEL_COLOUR_VARS = { female: "--female", male: "--male" };
 const FALLBACK_COLOUR = "#52525b";
 const CARD_ORDER = [
-  "name", "version", "intended_use", "training_data", "dataset", "data", "parameters", "metrics",
-  "evaluation", "limitations", "ethical_considerations",
+  "name", "version", "classes", "intended_use", "label_meaning", "limitations", "ethical_considerations",
+  "training_data", "dataset", "data", "metrics", "evaluation",
 ];
+// Top-level sections shown open; any other section folds into a <details>.
+const CARD_OPEN = new Set([
+  "intended_use", "label_meaning", "limitations", "ethical_considerations", "training_data", "dataset", "data",
+  "metrics", "evaluation",
+]);
 const ACRONYMS = new Set(["auc", "roc", "svm", "pca", "id", "url", "rbf", "f1", "exif", "png", "jpeg", "lfw", "utk", "ms", "cv", "c"]);
 
 /** Build an element; children are nodes or strings (strings become text nodes). */
@@ -47,11 +52,19 @@ function formatNumber(n) {
   return String(Number(n.toPrecision(4)));
 }
 
+/** A schema key ("roc_auc", "pca__n_components") as words; data keys ("0-12", "celeba/wild") as they are. */
 function humanize(key) {
-  const words = String(key).replace(/[_-]+/g, " ").trim().split(/\s+/);
+  const text = String(key);
+  if (!/^[A-Za-z][A-Za-z0-9]*(_+[A-Za-z0-9]+)*$/.test(text) || !text.includes("_") && text !== text.toLowerCase()) return text;
+  const words = text.split(/_+/);
   return words
     .map((w, i) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w))
     .join(" ");
+}
+
+/** Row names are data (dataset, group, split): shown as sent, only underscores softened. */
+function displayKey(key) {
+  return String(key).replace(/_/g, " ");
 }
 
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -99,11 +112,11 @@ export class View {
     };
     this.drawn = null; // {image, faces, highlight}: what the canvas shows, for redraws on resize
     if (typeof ResizeObserver === "function") {
-      let lastWidth = 0;
+      let lastSize = "";
       new ResizeObserver(() => {
-        const width = this.el.canvas.clientWidth;
-        if (width !== lastWidth) {
-          lastWidth = width;
+        const size = `${this.el.canvas.clientWidth}x${this.el.canvas.clientHeight}`;
+        if (size !== lastSize) {
+          lastSize = size;
           this.drawCanvas();
         }
       }).observe(this.el.canvas);
@@ -408,7 +421,11 @@ export class View {
     canvas.dataset.boxes = String(faces.length);
     if (!faces.length) return;
 
-    const k = canvas.width / Math.max(1, canvas.clientWidth || canvas.width); // image px per CSS px
+    // Image pixels per CSS pixel; with object-fit: contain the tighter side sets the scale.
+    const k = Math.max(
+      canvas.width / Math.max(1, canvas.clientWidth || canvas.width),
+      canvas.height / Math.max(1, canvas.clientHeight || canvas.height),
+    );
     const fontPx = Math.round((canvas.clientWidth < 480 ? 12 : 13) * k);
     const pad = 4 * k;
     ctx.font = `600 ${fontPx}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
@@ -424,7 +441,7 @@ export class View {
       w: face.rel.width * canvas.width,
       hgt: face.rel.height * canvas.height,
       colour: this.labelColour(face.label),
-      line: (highlight === i ? 3.5 : 2) * k,
+      line: Math.max(highlight === i ? 3 : 2, (highlight === i ? 3.5 : 2) * k), // >= 2 photo px: a solid edge
       alpha: highlight !== null && highlight !== i ? 0.35 : 1,
     }));
     // The highlighted face last, so it sits on top.
@@ -517,7 +534,10 @@ export class View {
     this.el.modelCard.replaceChildren(h("p", { class: "alert-inline", text }));
   }
 
-  /** Render any JSON as headings, definition lists and tables, all as text. */
+  /**
+   * Render any JSON as headings, lists and tables, all as text. Sections a reader looks for
+   * first (use, limits, data, metrics) are open; the technical ones fold into <details>.
+   */
   renderModelCard(card) {
     this.el.modelCard.setAttribute("aria-busy", "false");
     if (!isPlainObject(card)) {
@@ -525,18 +545,22 @@ export class View {
       return;
     }
     const keys = Object.keys(card);
-    const ordered = [
-      ...CARD_ORDER.filter((k) => keys.includes(k)),
-      ...keys.filter((k) => !CARD_ORDER.includes(k)),
-    ];
-    const simple = ordered.filter((k) => isPrimitive(card[k]) && !(typeof card[k] === "string" && card[k].length > 80));
-    const sections = ordered.filter((k) => !simple.includes(k));
+    const ordered = [...CARD_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !CARD_ORDER.includes(k))];
+    const isShort = (v) =>
+      (isPrimitive(v) && !(typeof v === "string" && v.length > 80)) ||
+      (Array.isArray(v) && v.length <= 6 && v.every((x) => isPrimitive(x) && String(x).length < 40));
+    const overview = ordered.filter((k) => isShort(card[k]));
     const nodes = [];
-    if (simple.length) {
-      nodes.push(h("dl", { class: "kv overview" }, simple.map((k) => [h("dt", { text: humanize(k) }), h("dd", {}, this.renderValue(card[k], 1))])));
+    if (overview.length) {
+      nodes.push(h("dl", { class: "kv overview" }, overview.map((k) => [h("dt", { text: humanize(k) }), h("dd", {}, this.renderValue(card[k], 1))])));
     }
-    for (const key of sections) {
-      nodes.push(h("section", { class: "card-section" }, h("h3", { text: humanize(key) }), this.renderValue(card[key], 1)));
+    for (const key of ordered.filter((k) => !overview.includes(k))) {
+      const body = this.renderValue(card[key], 1);
+      if (CARD_OPEN.has(key)) {
+        nodes.push(h("section", { class: "card-section" }, h("h3", { text: humanize(key) }), body));
+      } else {
+        nodes.push(h("details", { class: "card-section" }, h("summary", {}, h("h3", { text: humanize(key) })), body));
+      }
     }
     this.el.modelCard.replaceChildren(...nodes);
   }
@@ -546,29 +570,54 @@ export class View {
     if (typeof value === "boolean") return h("span", { text: value ? "yes" : "no" });
     if (typeof value === "number") return h("span", { class: "num", text: formatNumber(value) });
     if (typeof value === "string") return h(value.length > 80 ? "p" : "span", { class: "text", text: value });
-    if (depth > 6) return h("code", { text: JSON.stringify(value) });
+    if (depth > 8) return h("code", { text: JSON.stringify(value) });
+    return Array.isArray(value) ? this.renderArray(value, depth) : this.renderObject(value, depth);
+  }
 
-    if (Array.isArray(value)) {
-      if (value.length === 0) return h("span", { class: "muted", text: "none" });
-      if (value.every(isPrimitive)) {
-        const short = value.every((v) => typeof v !== "string" || v.length < 40);
-        if (short) return h("span", { text: value.map((v) => (typeof v === "number" ? formatNumber(v) : v === null ? "—" : String(v))).join(", ") });
-        return h("ul", { class: "plain-list" }, value.map((v) => h("li", {}, this.renderValue(v, depth + 1))));
+  renderArray(value, depth) {
+    if (value.length === 0) return h("span", { class: "muted", text: "none" });
+    if (value.every(isPrimitive)) {
+      if (value.every((v) => typeof v !== "string" || v.length < 40)) {
+        return h("span", { text: value.map((v) => (typeof v === "number" ? formatNumber(v) : v === null ? "—" : String(v))).join(", ") });
       }
-      if (value.every(isPlainObject)) return this.renderTable(value.map((row) => [null, row]), depth);
       return h("ul", { class: "plain-list" }, value.map((v) => h("li", {}, this.renderValue(v, depth + 1))));
     }
+    // A matrix (e.g. a confusion matrix): rows of numbers of one length.
+    const width = Array.isArray(value[0]) ? value[0].length : -1;
+    if (value.every((row) => Array.isArray(row) && row.length === width && row.every(isPrimitive))) {
+      const rows = value.map((row) => h("tr", {}, row.map((v) => h("td", {}, this.renderValue(v, depth + 1)))));
+      return h("table", { class: "matrix" }, h("tbody", {}, rows));
+    }
+    if (value.every(isPlainObject)) return this.renderTable(value.map((row) => [null, row]), depth);
+    return h("ul", { class: "plain-list" }, value.map((v) => h("li", {}, this.renderValue(v, depth + 1))));
+  }
 
+  renderObject(value, depth) {
     const entries = Object.entries(value);
     if (entries.length === 0) return h("span", { class: "muted", text: "none" });
-    // {split: {metric: number}} reads best as a table with one row per split; the other
-    // entries follow it as a list.
-    const rows = entries.filter(([, v]) => isPlainObject(v) && Object.keys(v).length && Object.values(v).every(isPrimitive));
+
+    // A few plain numbers deep inside reads best on one line: "Female 0.84 · Male 0.77".
+    if (depth >= 2 && entries.length <= 6 && entries.every(([, v]) => isPrimitive(v) && String(v).length < 40)) {
+      const parts = entries.map(([k, v]) => `${humanize(k)} ${typeof v === "number" ? formatNumber(v) : v === null ? "—" : typeof v === "boolean" ? (v ? "yes" : "no") : v}`);
+      return h("span", { class: "inline-kv", text: parts.join(" · ") });
+    }
+
+    // Sibling objects with numbers in common ({split: {metric: value}}) become one table of
+    // those numbers; whatever else each holds folds out below it.
+    const primitives = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => isPrimitive(v)));
+    const nested = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => !isPrimitive(v)));
+    const rows = entries.filter(([, v]) => isPlainObject(v) && Object.values(v).some(isPrimitive));
     if (rows.length >= 2) {
-      const table = this.renderTable(rows, depth);
+      const parts = [this.renderTable(rows.map(([k, v]) => [k, primitives(v)]), depth)];
+      for (const [key, obj] of rows) {
+        const more = nested(obj);
+        if (Object.keys(more).length) {
+          parts.push(h("details", { class: "more" }, h("summary", { text: `More about ${displayKey(key)}` }), this.renderValue(more, depth + 1)));
+        }
+      }
       const rest = entries.filter((entry) => !rows.includes(entry));
-      if (!rest.length) return table;
-      return h("div", { class: "stack" }, table, this.renderValue(Object.fromEntries(rest), depth));
+      if (rest.length) parts.push(this.renderObject(Object.fromEntries(rest), depth));
+      return h("div", { class: "stack" }, parts);
     }
 
     return h(
@@ -587,8 +636,8 @@ export class View {
       h(
         "tr",
         {},
-        named ? h("th", { scope: "row", text: humanize(name) }) : null,
-        columns.map((c) => h("td", {}, c in row ? this.renderValue(row[c], depth + 1) : h("span", { class: "muted", text: "—" }))),
+        named ? h("th", { scope: "row", text: displayKey(name) }) : null,
+        columns.map((c) => h("td", {}, c in row ? this.renderValue(row[c], depth + 2) : h("span", { class: "muted", text: "—" }))),
       ),
     );
     return h("div", { class: "table-scroll", tabIndex: 0, role: "region", "aria-label": "Scrollable table" }, h("table", {}, h("thead", {}, head), h("tbody", {}, body)));

@@ -219,7 +219,7 @@ def samples_dir() -> Path:
 def single_face_photo(tmp_path_factory) -> Path:
     """A portrait with exactly one frontal face (falls back to scikit-image's public-domain astronaut)."""
     data = Path(os.environ.get(ENV_DATA) or REPO_ROOT.parent / "shared" / "data")
-    for name in ("obama.jpg", "astronaut.jpg"):
+    for name in ("astronaut.jpg", "obama.jpg"):
         candidate = data / "samples" / "single" / name
         if candidate.is_file():
             return candidate

@@ -56,7 +56,7 @@ def test_model_card_shows_what_the_api_reports(page, base_url):
     page.goto(f"{base_url}/#how-it-works")
     body = page.locator("#model-card")
     expect(body).to_have_attribute("aria-busy", "false")
-    text = body.inner_text()
+    text = body.text_content()  # folded <details> count too
     assert "Loading" not in text
     assert "[object" not in text, "nested values must be rendered, not stringified"
     missing = [s for s in short_strings(card) if s not in text and s.strip() not in text]
