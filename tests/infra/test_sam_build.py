@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -51,22 +51,54 @@ def test_built_function_leaves_out_what_the_function_never_loads(built_function)
     ]
 
 
-def test_opencv_blas_is_a_stub_exporting_what_cv2_imports(built_function):
+STUBBED = ("libopenblas", "libaom", "libdav1d", "libvpx", "libssl", "libcrypto")
+STUB_MARKER = b"was left out of this Lambda package"
+
+
+def test_unused_opencv_libraries_are_stubs_that_define_what_their_users_import(built_function):
     libs = built_function / "opencv_python_headless.libs"
-    (blas,) = libs.glob("libopenblas*.so*")
-    assert blas.stat().st_size < 1 * MB, "the 38 MB OpenBLAS should be replaced by the stub"
-    assert b"which this Lambda package leaves out" in blas.read_bytes()
+    elves = [p for p in built_function.rglob("*.so*") if p.is_file() and p.read_bytes()[:4] == b"\x7fELF"]
+    for prefix in STUBBED:
+        (stub,) = libs.glob(prefix + "*.so*")
+        assert stub.stat().st_size < 200_000 and STUB_MARKER in stub.read_bytes(), f"{stub.name} is not a stub"
+        defined = {name for name, defined_here in _dynamic_symbols(stub) if defined_here}
+        users = [p for p in elves if stub.name in _needed(p)]
+        assert users, f"nothing links to {stub.name}: it should have been dropped"
+        for user in users:
+            # The stub was generated from what its users import; that every such symbol binds is
+            # proven by importing the package with LD_BIND_NOW (test_sam_local.py).
+            imported = {name for name, defined_here in _dynamic_symbols(user) if not defined_here}
+            assert imported & defined, f"{user.name} imports nothing from {stub.name}"
     assert not list(libs.glob("libgfortran*")), "only OpenBLAS needed the Fortran runtime"
-    # Every library cv2 links against is present (the loader would refuse to import cv2 otherwise).
-    needed = _needed(built_function / "cv2" / "cv2.abi3.so")
-    bundled = {path.name for path in libs.iterdir()}
-    # auditwheel renames the libraries it bundles with a hash: libpng16-c770ec27.so.16
-    assert {name for name in needed if re.search(r"-[0-9a-f]{8}\.", name)} <= bundled
+
+
+def test_every_bundled_library_a_module_links_to_is_present(built_function):
+    bundled = {p.name for p in built_function.glob("*.libs/*")}
+    for module in built_function.rglob("*.so"):
+        if module.parent.name.endswith(".libs"):
+            continue
+        for name in _needed(module):
+            # auditwheel renames the libraries it bundles with a hash: libpng16-c770ec27.so.16
+            if re.search(r"-[0-9a-f]{8}\.", name):
+                assert name in bundled, f"{module.relative_to(built_function)} needs {name}"
+
+
+def _readelf(*args: str) -> str:
+    if not shutil.which("readelf"):
+        pytest.skip("readelf (binutils) not installed")
+    return subprocess.run(["readelf", "-W", *args], capture_output=True, text=True, check=True).stdout
 
 
 def _needed(elf: Path) -> set[str]:
-    """DT_NEEDED entries of an ELF shared object (via readelf, which binutils provides)."""
-    if not os.access("/usr/bin/readelf", os.X_OK):
-        pytest.skip("readelf not installed")
-    out = subprocess.run(["readelf", "-d", str(elf)], capture_output=True, text=True, check=True).stdout
-    return {line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line}
+    """DT_NEEDED entries of an ELF shared object."""
+    return set(re.findall(r"\(NEEDED\).*\[(.+)\]", _readelf("-d", str(elf))))
+
+
+def _dynamic_symbols(elf: Path) -> set[tuple[str, bool]]:
+    """(name, defined here) of the functions and objects in the dynamic symbol table."""
+    found = set()
+    for line in _readelf("--dyn-syms", str(elf)).splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[0].endswith(":") and fields[3] in {"FUNC", "OBJECT", "IFUNC"}:
+            found.add((fields[7].split("@")[0], fields[6] != "UND"))
+    return found
