@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from ..errors import MethodNotAllowed, NotFound
+from ..errors import NotFound
 from ..service import FaceService
 from ..settings import Settings, get_settings
 from ..telemetry import Telemetry
@@ -46,13 +47,17 @@ def create_app(
     known = []
     for router, prefix in ((health.router, ""), (predict.router, "/v1"), (model.router, "/v1")):
         app.include_router(router, prefix=prefix)
-        known += [compile_path(prefix + route.path)[0] for route in router.routes]
+        known += [(compile_path(prefix + route.path)[0], route.methods) for route in router.routes]
 
     @app.api_route("/v1/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
     def _unknown(rest: str, request: Request):
         # Keeps static files at "/" from answering API paths: wrong method 405, else 404.
-        if any(pattern.match(request.url.path) for pattern in known):
-            raise MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}.")
+        allowed = {m for pattern, methods in known if pattern.match(request.url.path)
+                   for m in methods}
+        if allowed:
+            # Rendered as method_not_allowed by the error handler, with the Allow header
+            # RFC 9110 requires on a 405.
+            raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         raise NotFound(f"There is no API endpoint at {request.url.path}.")
 
     if cors_origins:

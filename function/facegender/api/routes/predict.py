@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -32,8 +32,8 @@ _BODY = {
 
 
 @router.post("/predict", response_model=PredictResponse, responses=_ERRORS, openapi_extra=_BODY)
-async def predict(request: Request, service: ServiceDep,
-                  include_crops: bool = False, max_faces: int | None = None) -> JSONResponse:
+async def predict(request: Request, service: ServiceDep, include_crops: bool = False,
+                  max_faces: int | None = Query(None, ge=1, le=MAX_FACES_LIMIT)) -> JSONResponse:
     """Classify every face in one photo.
 
     Send JSON `{"image": "<base64 or data URL>", "include_crops": false, "max_faces": 20}`,
