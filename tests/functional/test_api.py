@@ -50,7 +50,13 @@ def b64(data: bytes) -> str:
 
 
 def as_json(document) -> dict:
-    return {"content": json.dumps(document).encode(), "headers": {"content-type": "application/json"}}
+    return {"content": json.dumps(document).encode(),
+            "headers": {"content-type": "application/json"}}
+
+
+def json_text(body: bytes) -> dict:
+    """A body sent as application/json exactly as given (for JSON that json.dumps cannot make)."""
+    return {"content": body, "headers": {"content-type": "application/json"}}
 
 
 def raw(data: bytes, content_type: str | None = "image/jpeg", **extra) -> dict:
@@ -319,24 +325,21 @@ RANDOM = np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8).tobytes
 
 BAD_INPUTS = [
     # (id, request, status, code, a word the message must contain)
-    ("empty-json-body", lambda: {"content": b"", "headers": {"content-type": "application/json"}},
+    ("empty-json-body", lambda: json_text(b""),
      400, "invalid_json", "empty"),
     ("empty-raw-body", lambda: raw(b"", "image/jpeg"), 400, "empty_image", "empty"),
-    ("invalid-json", lambda: {"content": b'{"image": ', "headers": {"content-type": "application/json"}},
+    ("invalid-json", lambda: json_text(b'{"image": '),
      400, "invalid_json", "JSON"),
-    ("invalid-utf8-json", lambda: {"content": b'{"image": "\xff\xfe"}',
-                                   "headers": {"content-type": "application/json"}},
+    ("invalid-utf8-json", lambda: json_text(b'{"image": "\xff\xfe"}'),
      400, "invalid_json", "JSON"),
     ("json-array", lambda: as_json([ASTRONAUT_B64]), 422, "validation_error", "object"),
     ("json-string", lambda: as_json(ASTRONAUT_B64), 422, "validation_error", "object"),
-    ("deeply-nested-arrays", lambda: {"content": b"[" * 100_000,
-                                      "headers": {"content-type": "application/json"}},
+    ("deeply-nested-arrays", lambda: json_text(b"[" * 100_000),
      400, "invalid_json", "JSON"),
-    ("deeply-nested-objects", lambda: {"content": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
-                                       "headers": {"content-type": "application/json"}},
+    ("deeply-nested-objects", lambda: json_text(b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
      400, "invalid_json", "JSON"),
-    ("5000-digit-number", lambda: {"content": b'{"image": "eA==", "max_faces": 1' + b"0" * 5000 + b"}",
-                                   "headers": {"content-type": "application/json"}},
+    ("5000-digit-number",
+     lambda: json_text(b'{"image": "eA==", "max_faces": 1' + b"0" * 5000 + b"}"),
      400, "invalid_json", "JSON"),
     ("include-crops-as-string", lambda: as_json({"image": ASTRONAUT_B64, "include_crops": "true"}),
      422, "validation_error", "include_crops"),
@@ -346,8 +349,7 @@ BAD_INPUTS = [
      422, "validation_error", "max_faces"),
     ("max-faces-as-string", lambda: as_json({"image": ASTRONAUT_B64, "max_faces": "3"}),
      422, "validation_error", "max_faces"),
-    ("max-faces-as-nan", lambda: {"content": b'{"image": "eA==", "max_faces": NaN}',
-                                  "headers": {"content-type": "application/json"}},
+    ("max-faces-as-nan", lambda: json_text(b'{"image": "eA==", "max_faces": NaN}'),
      422, "validation_error", "max_faces"),
     ("max-faces-zero", lambda: as_json({"image": ASTRONAUT_B64, "max_faces": 0}),
      422, "validation_error", "max_faces"),
@@ -356,6 +358,9 @@ BAD_INPUTS = [
     ("raw-body-max-faces-zero", lambda: raw(ASTRONAUT_JPEG, params={"max_faces": 0}),
      422, "validation_error", "max_faces"),
     ("raw-body-max-faces-not-a-number", lambda: raw(ASTRONAUT_JPEG, params={"max_faces": "many"}),
+     422, "validation_error", "max_faces"),
+    ("json-body-with-query-max-faces-101",
+     lambda: {**as_json({"image": ASTRONAUT_B64}), "params": {"max_faces": 101}},
      422, "validation_error", "max_faces"),
     ("raw-body-include-crops-maybe", lambda: raw(ASTRONAUT_JPEG, params={"include_crops": "maybe"}),
      422, "validation_error", "include_crops"),
@@ -369,7 +374,8 @@ BAD_INPUTS = [
     ("invalid-base64", lambda: as_json({"image": "this is not base64!"}), 400, "invalid_base64",
      "base64"),
     ("base64-of-nothing", lambda: as_json({"image": "===="}), 400, "empty_image", "empty"),
-    ("data-url-without-base64", lambda: as_json({"image": "data:image/jpeg," + ASTRONAUT_B64[:100]}),
+    ("data-url-without-base64",
+     lambda: as_json({"image": "data:image/jpeg," + ASTRONAUT_B64[:100]}),
      400, "invalid_base64", "data URL"),
     ("data-url-with-empty-payload", lambda: as_json({"image": "data:image/png;base64,"}),
      400, "empty_image", "empty"),
@@ -443,20 +449,31 @@ def test_predict_rejects_a_chunked_body_over_the_limit_without_content_length(cl
     assert f"{limit / 1e6:.1f} MB" in error["message"]
 
 
-@pytest.mark.parametrize("method, path, status, code", [
-    ("GET", "/v1/predict", 405, "method_not_allowed"),
-    ("PUT", "/v1/predict", 405, "method_not_allowed"),
-    ("POST", "/v1/model", 405, "method_not_allowed"),
-    ("DELETE", "/v1/model/mean-face.png", 405, "method_not_allowed"),
-    ("POST", "/health", 405, "method_not_allowed"),
-    ("GET", "/v1/classify", 404, "not_found"),
-    ("POST", "/v1/predict/extra", 404, "not_found"),
-    ("GET", "/v1/", 404, "not_found"),
-    ("GET", "/v2/predict", 404, "not_found"),
-    ("GET", "/no-such-page", 404, "not_found"),
+@pytest.mark.parametrize("method, path, allowed", [
+    ("GET", "/v1/predict", "POST"),
+    ("PUT", "/v1/predict", "POST"),
+    ("POST", "/v1/model", "GET"),
+    ("DELETE", "/v1/model/mean-face.png", "GET"),
+    ("PATCH", "/v1/model/eigenfaces/0.png", "GET"),
+    ("POST", "/health", "GET"),
 ])
-def test_wrong_methods_and_unknown_paths_get_the_json_envelope(client, method, path, status, code):
-    error = assert_error(client.request(method, path), status, code)
+def test_a_wrong_method_is_a_405_that_names_the_allowed_one(client, method, path, allowed):
+    response = client.request(method, path)
+    error = assert_error(response, 405, "method_not_allowed")
+    assert method in error["message"] and path in error["message"]
+    assert response.headers["allow"] == allowed  # RFC 9110: a 405 carries Allow
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/v1/classify"),
+    ("POST", "/v1/predict/extra"),
+    ("GET", "/v1/"),
+    ("DELETE", "/v1/model/eigenfaces"),
+    ("GET", "/v2/predict"),
+    ("GET", "/no-such-page"),
+])
+def test_an_unknown_path_is_a_json_404(client, method, path):
+    error = assert_error(client.request(method, path), 404, "not_found")
     assert path in error["message"]
 
 
