@@ -145,6 +145,8 @@ def _predict_runtime(model: EigenfaceModel, test: Samples, memory, options) -> P
         out = model.predict(faces)
         p_male[found] = out.probabilities[:, 1]
         predicted[found] = [CLASSES.index(label) for label in out.labels]
+        # As in the service: a detection far from face space is not a face.
+        found[np.flatnonzero(found)[out.face_distance > model.max_face_distance]] = False
     return Predictions(found, p_male, predicted)
 
 

@@ -32,9 +32,9 @@ IMPROVED = Recipe(
     name="improved",
     detector=DetectorParams(),
     crop=CropParams(margin=0.0, normalization="clahe"),
-    pca_grid=(150, 200),
-    c_grid=(10.0,),
-    gamma_grid=(0.004, 0.008),
+    pca_grid=(150,),
+    c_grid=(3.0, 10.0),
+    gamma_grid=(0.005, 0.008, 0.012),
     mirror_augment=True,
     mirror_average=True,
 )
