@@ -1,1 +1,1 @@
-"""Deployment helpers for the AWS stack of template.yaml: stack outputs, website publishing, teardown."""
+"""Helpers for the AWS stack of template.yaml: stack outputs, website publishing, teardown."""

@@ -38,7 +38,7 @@ if [ "$have" != "$PYTHON_VERSION" ]; then
 fi
 
 echo "== runtime interface client and boto3 (the Lambda runtime provides boto3) into /var/runtime"
-python3 -m pip install --quiet --disable-pip-version-check --no-compile \
+python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile \
     --target "$root/var/runtime" --implementation cp --python-version "$PYTHON_VERSION" \
     --only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     awslambdaric boto3

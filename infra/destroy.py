@@ -13,11 +13,11 @@ import sys
 import boto3
 from botocore.exceptions import ClientError
 
-from .stack import describe_stack
+from .stack import SETUP_ERRORS, SETUP_HINT, describe_stack
 
 
 def empty_bucket(bucket: str, *, s3=None) -> int:
-    """Delete every object, version and delete marker in ``bucket``; return how many were deleted."""
+    """Delete every object, version and delete marker in ``bucket``; return how many."""
     s3 = s3 or boto3.client("s3")
     deleted = 0
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
@@ -49,14 +49,22 @@ def empty_stack_bucket(stack_name: str, *, cloudformation=None, s3=None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.destroy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.destroy", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--stack-name", required=True)
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=args.region)
-    count = empty_stack_bucket(
-        args.stack_name, cloudformation=session.client("cloudformation"), s3=session.client("s3")
-    )
+    try:
+        count = empty_stack_bucket(
+            args.stack_name,
+            cloudformation=session.client("cloudformation"),
+            s3=session.client("s3"),
+        )
+    except SETUP_ERRORS as error:
+        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
+        return 2
     print(f"deleted {count} objects from the website bucket of {args.stack_name}")
     return 0
 

@@ -1,4 +1,4 @@
-"""Publish frontend/ to the stack's website bucket, point config.js at the API, invalidate CloudFront.
+"""Publish frontend/ to the stack's bucket, point config.js at the API, invalidate CloudFront.
 
 Reads the bucket, distribution and API URL from the stack outputs by key, so nothing is
 hard-coded::
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import boto3
 
-from .stack import StackError, stack_outputs
+from .stack import SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = REPO_ROOT / "frontend"
@@ -81,7 +81,7 @@ def content_type_for(key: str) -> str:
 
 
 def cache_control_for(key: str) -> str:
-    """The Cache-Control to store with ``key``: no-cache for HTML and config.js, a year for hashed names."""
+    """The Cache-Control for ``key``: no-cache for HTML and config.js, a year for hashed names."""
     name = Path(key).name
     if name.endswith((".html", ".htm")) or name == CONFIG_JS:
         return NO_CACHE
@@ -91,7 +91,7 @@ def cache_control_for(key: str) -> str:
 
 
 def render_config_js(api_url: str) -> str:
-    """config.js for the deployed page: the same global frontend/config.js defines, with the API URL."""
+    """config.js for the deployed page: the global frontend/config.js defines, with the API URL."""
     config = {"apiBaseUrl": api_url.rstrip("/")}
     return (
         "// Written by infra/publish_site.py from the stack output ApiUrl at deploy time.\n"
@@ -100,11 +100,13 @@ def render_config_js(api_url: str) -> str:
 
 
 def site_files(site_dir: Path) -> dict[str, Path]:
-    """``{key: path}`` of the files to publish: everything under ``site_dir`` but hidden files and caches."""
+    """``{key: path}`` to publish: all files under ``site_dir`` but hidden ones and caches."""
     files = {}
     for path in sorted(site_dir.rglob("*")):
         relative = path.relative_to(site_dir)
-        if not path.is_file() or any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+        if not path.is_file() or any(
+            part.startswith(".") or part == "__pycache__" for part in relative.parts
+        ):
             continue
         files[relative.as_posix()] = path
     if "index.html" not in files:
@@ -151,7 +153,9 @@ def publish(
         stale = [key for key in _list_keys(s3, bucket) if key not in bodies]
         for start in range(0, len(stale), 1000):
             chunk = stale[start : start + 1000]
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True})
+            s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True}
+            )
         result.deleted = stale
 
     invalidation = cloudfront.create_invalidation(
@@ -166,13 +170,20 @@ def publish(
 
 
 def publish_stack_site(
-    stack_name: str, *, site_dir: Path = SITE_DIR, region: str | None = None, session=None, **clients
+    stack_name: str,
+    *,
+    site_dir: Path = SITE_DIR,
+    region: str | None = None,
+    session=None,
+    **clients,
 ) -> PublishResult:
     """``publish`` with the bucket, distribution and API URL read from the stack's outputs."""
     session = session or boto3.session.Session(region_name=region)
     cloudformation = clients.get("cloudformation") or session.client("cloudformation")
     outputs = stack_outputs(
-        stack_name, cloudformation=cloudformation, required=("ApiUrl", "WebsiteBucket", "DistributionId")
+        stack_name,
+        cloudformation=cloudformation,
+        required=("ApiUrl", "WebsiteBucket", "DistributionId"),
     )
     return publish(
         bucket=outputs["WebsiteBucket"],
@@ -192,7 +203,9 @@ def _list_keys(s3, bucket: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.publish_site", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.publish_site", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--stack-name", required=True)
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     parser.add_argument("--site-dir", type=Path, default=SITE_DIR)
@@ -202,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except SETUP_ERRORS as error:
+        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
+        return 2
     print(
         f"published {len(result.uploaded)} files to s3://{result.bucket}"
         f" (deleted {len(result.deleted)} stale), CloudFront invalidation {result.invalidation_id}"

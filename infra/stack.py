@@ -13,9 +13,16 @@ import sys
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
 OUTPUT_KEYS = ("ApiUrl", "WebsiteUrl", "WebsiteBucket", "DistributionId", "FunctionName")
+
+
+# What the command-line helpers catch and print as one line instead of a traceback.
+SETUP_ERRORS = (NoCredentialsError, NoRegionError)
+SETUP_HINT = (
+    "configure AWS credentials and a region (aws configure, AWS_PROFILE, AWS_REGION or --region)"
+)
 
 
 class StackError(Exception):
@@ -35,7 +42,7 @@ def describe_stack(stack_name: str, *, cloudformation=None) -> dict | None:
 
 
 def stack_outputs(stack_name: str, *, cloudformation=None, required=OUTPUT_KEYS) -> dict[str, str]:
-    """``{OutputKey: OutputValue}`` of the stack; raises StackError if one of ``required`` is missing."""
+    """``{OutputKey: OutputValue}`` of the stack; StackError if one of ``required`` is missing."""
     stack = describe_stack(stack_name, cloudformation=cloudformation)
     if stack is None:
         raise StackError(f"stack {stack_name!r} not found: deploy it first (make deploy)")
@@ -43,7 +50,8 @@ def stack_outputs(stack_name: str, *, cloudformation=None, required=OUTPUT_KEYS)
     missing = [key for key in required if key not in outputs]
     if missing:
         raise StackError(
-            f"stack {stack_name!r} has no output {', '.join(missing)}; is it the stack of template.yaml "
+            f"stack {stack_name!r} has no output {', '.join(missing)}; "
+            "is it the stack of template.yaml "
             f"(status {stack.get('StackStatus')})?"
         )
     return outputs
@@ -71,24 +79,35 @@ def csp_api_origin(stack_name: str, *, cloudformation=None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.stack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.stack", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--stack-name", required=True)
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     commands = parser.add_subparsers(dest="command", required=True)
     output = commands.add_parser("output", help="print one output value")
     output.add_argument("key", choices=OUTPUT_KEYS)
-    commands.add_parser("csp-origin", help="print the API origin for CspApiOrigin (empty if no stack)")
+    commands.add_parser(
+        "csp-origin", help="print the API origin for CspApiOrigin (empty if no stack)"
+    )
     args = parser.parse_args(argv)
 
-    cloudformation = boto3.client("cloudformation", region_name=args.region)
     try:
+        cloudformation = boto3.client("cloudformation", region_name=args.region)
         if args.command == "output":
-            print(stack_outputs(args.stack_name, cloudformation=cloudformation, required=(args.key,))[args.key])
+            print(
+                stack_outputs(args.stack_name, cloudformation=cloudformation, required=(args.key,))[
+                    args.key
+                ]
+            )
         else:
             print(csp_api_origin(args.stack_name, cloudformation=cloudformation))
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except SETUP_ERRORS as error:
+        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
+        return 2
     return 0
 
 

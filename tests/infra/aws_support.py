@@ -1,4 +1,4 @@
-"""Paths and helpers shared by the AWS tests (plain module: `conftest` names collide across folders)."""
+"""Paths and helpers shared by the AWS tests (a plain module: `conftest` names collide)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# `import infra` from the tests also when pytest is started as a script rather than `python -m pytest`.
+# `import infra` also when pytest starts as a script rather than `python -m pytest`.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 TEMPLATE = REPO_ROOT / "template.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from aws_support import FUNCTION_ID, REPO_ROOT, TEMPLATE, require_sam, sam_env
@@ -30,7 +31,16 @@ def built_function(tmp_path_factory) -> Path:
     sam = require_sam()
     build_dir = tmp_path_factory.mktemp("sam") / "build"
     completed = subprocess.run(
-        [str(sam), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir), "--no-cached"],
+        [
+            str(sam),
+            "build",
+            "--template-file",
+            str(TEMPLATE),
+            "--build-dir",
+            str(build_dir),
+            "--no-cached",
+        ],
+        check=False,
         cwd=REPO_ROOT,
         env=sam_env(),
         capture_output=True,
@@ -38,5 +48,8 @@ def built_function(tmp_path_factory) -> Path:
         timeout=900,
     )
     if completed.returncode != 0:
-        pytest.fail(f"sam build failed ({completed.returncode}):\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
+        pytest.fail(
+            f"sam build failed ({completed.returncode}):\n"
+            f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+        )
     return build_dir / FUNCTION_ID

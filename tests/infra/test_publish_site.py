@@ -35,7 +35,7 @@ def aws(monkeypatch):
 
 @pytest.fixture
 def deployed(aws):
-    """A stack with the outputs of template.yaml: a real (moto) bucket and distribution behind them."""
+    """A stack with the outputs of template.yaml, a (moto) bucket and distribution behind them."""
     cloudfront = aws.client("cloudfront")
     distribution = cloudfront.create_distribution(
         DistributionConfig={
@@ -81,7 +81,7 @@ def deployed(aws):
 def site(tmp_path) -> Path:
     """A small site with every kind of file the publisher distinguishes."""
     files = {
-        "index.html": "<!doctype html><script src=config.js></script><script type=module src=app.js></script>",
+        "index.html": "<!doctype html><script src=config.js></script><script src=app.js></script>",
         "about/index.html": "<!doctype html>",
         "config.js": 'window.FACEGENDER_CONFIG = { apiBaseUrl: "" };',
         "app.js": "import './api.js';",
@@ -113,12 +113,18 @@ def publish(deployed, site_dir: Path) -> publish_site.PublishResult:
 
 
 def head(deployed, key: str) -> dict:
-    return deployed["session"].client("s3").head_object(Bucket=deployed["outputs"]["WebsiteBucket"], Key=key)
+    return (
+        deployed["session"]
+        .client("s3")
+        .head_object(Bucket=deployed["outputs"]["WebsiteBucket"], Key=key)
+    )
 
 
 def body(deployed, key: str) -> str:
     s3 = deployed["session"].client("s3")
-    return s3.get_object(Bucket=deployed["outputs"]["WebsiteBucket"], Key=key)["Body"].read().decode()
+    return (
+        s3.get_object(Bucket=deployed["outputs"]["WebsiteBucket"], Key=key)["Body"].read().decode()
+    )
 
 
 def invalidations(deployed) -> list[dict]:
@@ -207,8 +213,9 @@ def test_config_js_defines_what_the_page_reads():
 
 
 def test_api_url_trailing_slash_is_dropped():
-    assert '"apiBaseUrl": "https://x.execute-api.eu-west-1.amazonaws.com"' in publish_site.render_config_js(
-        "https://x.execute-api.eu-west-1.amazonaws.com/"
+    assert (
+        '"apiBaseUrl": "https://x.execute-api.eu-west-1.amazonaws.com"'
+        in publish_site.render_config_js("https://x.execute-api.eu-west-1.amazonaws.com/")
     )
 
 
@@ -218,7 +225,9 @@ def test_publish_invalidates_cloudfront_exactly_once(deployed, site):
     assert len(items) == 1
     assert items[0]["Id"] == result.invalidation_id
     cloudfront = deployed["session"].client("cloudfront")
-    detail = cloudfront.get_invalidation(DistributionId=deployed["outputs"]["DistributionId"], Id=result.invalidation_id)
+    detail = cloudfront.get_invalidation(
+        DistributionId=deployed["outputs"]["DistributionId"], Id=result.invalidation_id
+    )
     assert detail["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == ["/*"]
 
 
@@ -227,7 +236,10 @@ def test_publish_deletes_files_no_longer_in_the_site(deployed, site):
     s3.put_object(Bucket=deployed["outputs"]["WebsiteBucket"], Key="old.7d1e2f3a.js", Body=b"old")
     result = publish(deployed, site)
     assert result.deleted == ["old.7d1e2f3a.js"]
-    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=deployed["outputs"]["WebsiteBucket"])["Contents"]}
+    keys = {
+        item["Key"]
+        for item in s3.list_objects_v2(Bucket=deployed["outputs"]["WebsiteBucket"])["Contents"]
+    }
     assert "old.7d1e2f3a.js" not in keys and "index.html" in keys
 
 
@@ -254,7 +266,9 @@ def test_publish_refuses_a_site_without_index_html(deployed, tmp_path):
 
 
 def test_publish_command_line(deployed, site, capsys):
-    assert publish_site.main(["--stack-name", STACK, "--region", REGION, "--site-dir", str(site)]) == 0
+    assert (
+        publish_site.main(["--stack-name", STACK, "--region", REGION, "--site-dir", str(site)]) == 0
+    )
     assert "published 10 files" in capsys.readouterr().out
     assert len(invalidations(deployed)) == 1
 
@@ -274,9 +288,16 @@ def test_missing_stack_is_reported_with_the_fix(aws):
 
 
 def test_missing_output_is_named(aws):
-    template = {"Resources": {"B": {"Type": "AWS::S3::Bucket"}}, "Outputs": {"ApiUrl": {"Value": API_URL}}}
-    aws.client("cloudformation").create_stack(StackName="partial", TemplateBody=json.dumps(template))
-    with pytest.raises(stack.StackError, match="no output WebsiteUrl, WebsiteBucket, DistributionId, FunctionName"):
+    template = {
+        "Resources": {"B": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {"ApiUrl": {"Value": API_URL}},
+    }
+    aws.client("cloudformation").create_stack(
+        StackName="partial", TemplateBody=json.dumps(template)
+    )
+    with pytest.raises(
+        stack.StackError, match="no output WebsiteUrl, WebsiteBucket, DistributionId, FunctionName"
+    ):
         stack.stack_outputs("partial", cloudformation=aws.client("cloudformation"))
 
 
@@ -292,10 +313,26 @@ def test_stack_command_line_prints_one_output(deployed, capsys):
     assert stack.main(["--stack-name", "absent", "--region", REGION, "output", "ApiUrl"]) == 1
 
 
+@pytest.mark.parametrize("command", [stack.main, publish_site.main, destroy.main])
+def test_command_lines_say_how_to_configure_aws_instead_of_a_traceback(
+    monkeypatch, capsys, command
+):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    argv = ["--stack-name", "facegender"] + (["csp-origin"] if command is stack.main else [])
+    assert command(argv) == 2
+    assert "configure AWS credentials and a region" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("url", "origin"),
     [
-        ("https://a1.execute-api.eu-west-1.amazonaws.com/", "https://a1.execute-api.eu-west-1.amazonaws.com"),
+        (
+            "https://a1.execute-api.eu-west-1.amazonaws.com/",
+            "https://a1.execute-api.eu-west-1.amazonaws.com",
+        ),
         ("http://localhost:8000/v1/predict", "http://localhost:8000"),
     ],
 )
@@ -314,14 +351,23 @@ def test_empty_bucket_removes_objects_versions_and_delete_markers(deployed, site
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"v2")
     s3.delete_object(Bucket=bucket, Key="app.js")
 
-    assert destroy.empty_stack_bucket(STACK, cloudformation=deployed["session"].client("cloudformation"), s3=s3) > 0
+    assert (
+        destroy.empty_stack_bucket(
+            STACK, cloudformation=deployed["session"].client("cloudformation"), s3=s3
+        )
+        > 0
+    )
     listing = s3.list_object_versions(Bucket=bucket)
     assert not listing.get("Versions") and not listing.get("DeleteMarkers")
-    s3.delete_bucket(Bucket=bucket)  # what CloudFormation does next: it succeeds only on an empty bucket
+    s3.delete_bucket(
+        Bucket=bucket
+    )  # what CloudFormation does next: it succeeds only on an empty bucket
 
 
 def test_destroy_without_a_stack_or_bucket_is_not_an_error(aws, deployed):
     assert destroy.empty_stack_bucket("absent", cloudformation=aws.client("cloudformation")) == 0
     s3 = aws.client("s3")
     s3.delete_bucket(Bucket=deployed["outputs"]["WebsiteBucket"])
-    assert destroy.empty_stack_bucket(STACK, cloudformation=aws.client("cloudformation"), s3=s3) == 0
+    assert (
+        destroy.empty_stack_bucket(STACK, cloudformation=aws.client("cloudformation"), s3=s3) == 0
+    )

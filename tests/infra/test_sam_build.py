@@ -1,4 +1,4 @@
-"""`sam build` works on this machine (no container, no local python3.13) and the package stays small."""
+"""`sam build` works here (no container, no local python3.13) and the package stays small."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.sam]
 
 def tree_size(root: Path) -> int:
     """Bytes of the regular files under ``root`` (what Lambda counts as unzipped size)."""
-    return sum(path.lstat().st_size for path in root.rglob("*") if path.is_file() and not path.is_symlink())
+    return sum(
+        path.lstat().st_size for path in root.rglob("*") if path.is_file() and not path.is_symlink()
+    )
 
 
 def test_built_function_fits_the_size_budget(built_function):
@@ -31,10 +33,22 @@ def test_built_function_holds_the_code_the_model_and_the_runtime_dependencies(bu
     for artifact in (source / "model").iterdir():
         if artifact.is_file():
             assert (built_function / "model" / artifact.name).is_file(), artifact.name
-    for package in ("numpy", "cv2", "PIL", "fastapi", "mangum", "aws_lambda_powertools", "aws_xray_sdk"):
+    for package in (
+        "numpy",
+        "cv2",
+        "PIL",
+        "fastapi",
+        "mangum",
+        "aws_lambda_powertools",
+        "aws_xray_sdk",
+    ):
         assert (built_function / package / "__init__.py").is_file(), package
     # Wheels for the Lambda runtime's CPython, not this machine's.
-    assert list((built_function / "numpy" / "_core").glob("_multiarray_umath.cpython-313-x86_64-linux-gnu.so"))
+    assert list(
+        (built_function / "numpy" / "_core").glob(
+            "_multiarray_umath.cpython-313-x86_64-linux-gnu.so"
+        )
+    )
 
 
 def test_built_function_leaves_out_what_the_function_never_loads(built_function):
@@ -44,7 +58,16 @@ def test_built_function_leaves_out_what_the_function_never_loads(built_function)
         if path.name in {"__pycache__", "tests"} or path.suffix in {".pyc", ".pyi"}
     ]
     assert not leftovers, leftovers[:20]
-    for training_only in ("sklearn", "scipy", "joblib", "matplotlib", "skimage", "pytest", "boto3", "botocore"):
+    for training_only in (
+        "sklearn",
+        "scipy",
+        "joblib",
+        "matplotlib",
+        "skimage",
+        "pytest",
+        "boto3",
+        "botocore",
+    ):
         assert not (built_function / training_only).exists(), training_only
     assert sorted(p.name for p in (built_function / "cv2" / "data").glob("*.xml")) == [
         "haarcascade_frontalface_default.xml"
@@ -57,10 +80,14 @@ STUB_MARKER = b"was left out of this Lambda package"
 
 def test_unused_opencv_libraries_are_stubs_that_define_what_their_users_import(built_function):
     libs = built_function / "opencv_python_headless.libs"
-    elves = [p for p in built_function.rglob("*.so*") if p.is_file() and p.read_bytes()[:4] == b"\x7fELF"]
+    elves = [
+        p for p in built_function.rglob("*.so*") if p.is_file() and p.read_bytes()[:4] == b"\x7fELF"
+    ]
     for prefix in STUBBED:
         (stub,) = libs.glob(prefix + "*.so*")
-        assert stub.stat().st_size < 200_000 and STUB_MARKER in stub.read_bytes(), f"{stub.name} is not a stub"
+        assert stub.stat().st_size < 200_000 and STUB_MARKER in stub.read_bytes(), (
+            f"{stub.name} is not a stub"
+        )
         defined = {name for name, defined_here in _dynamic_symbols(stub) if defined_here}
         users = [p for p in elves if stub.name in _needed(p)]
         assert users, f"nothing links to {stub.name}: it should have been dropped"
@@ -86,7 +113,9 @@ def test_every_bundled_library_a_module_links_to_is_present(built_function):
 def _readelf(*args: str) -> str:
     if not shutil.which("readelf"):
         pytest.skip("readelf (binutils) not installed")
-    return subprocess.run(["readelf", "-W", *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["readelf", "-W", *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _needed(elf: Path) -> set[str]:
@@ -99,6 +128,10 @@ def _dynamic_symbols(elf: Path) -> set[tuple[str, bool]]:
     found = set()
     for line in _readelf("--dyn-syms", str(elf)).splitlines():
         fields = line.split()
-        if len(fields) >= 8 and fields[0].endswith(":") and fields[3] in {"FUNC", "OBJECT", "IFUNC"}:
+        if (
+            len(fields) >= 8
+            and fields[0].endswith(":")
+            and fields[3] in {"FUNC", "OBJECT", "IFUNC"}
+        ):
             found.add((fields[7].split("@")[0], fields[6] != "UND"))
     return found

@@ -34,16 +34,25 @@ def docker_problem() -> str | None:
     if not shutil.which("docker"):
         return "the docker client is not installed"
     try:
-        completed = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30)
+        completed = subprocess.run(
+            ["docker", "info"], check=False, capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         return "`docker info` timed out"
     if completed.returncode != 0:
-        return "`docker info` failed: " + (completed.stderr.strip() or completed.stdout.strip())[-600:]
+        return (
+            "`docker info` failed: " + (completed.stderr.strip() or completed.stdout.strip())[-600:]
+        )
     return None
 
 
 def image_present(image: str) -> bool:
-    return subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=30).returncode == 0
+    return (
+        subprocess.run(
+            ["docker", "image", "inspect", image], check=False, capture_output=True, timeout=30
+        ).returncode
+        == 0
+    )
 
 
 def free_port() -> int:
@@ -66,12 +75,18 @@ def require_docker() -> None:
 
 
 @pytest.fixture(scope="module")
-def local_api(built_function, tmp_path_factory):
+def local_api(request, tmp_path_factory):
     """Base URL of `sam local start-api` serving the built template, one warm container."""
     require_docker()
+    built_function = request.getfixturevalue("built_function")
     if not any((REPO_ROOT / "function" / "model").glob("*.npz")):
-        pytest.skip("!!! function/model has no model artifact yet (make train): the sam local test did NOT run")
-    image_args = ["--invoke-image", LOCAL_IMAGE, "--skip-pull-image"] if image_present(LOCAL_IMAGE) else []
+        pytest.skip(
+            "!!! function/model has no model artifact yet (make train): "
+            "the sam local test did NOT run"
+        )
+    image_args = (
+        ["--invoke-image", LOCAL_IMAGE, "--skip-pull-image"] if image_present(LOCAL_IMAGE) else []
+    )
 
     sam = require_sam()
     port = free_port()
@@ -85,7 +100,12 @@ def local_api(built_function, tmp_path_factory):
     ]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=sam_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=REPO_ROOT,
+            env=sam_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -99,7 +119,10 @@ def local_api(built_function, tmp_path_factory):
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"sam local start-api did not answer /health in {STARTUP_TIMEOUT_S} s:\n{tail(log)}")
+                pytest.fail(
+                    f"sam local start-api did not answer /health in {STARTUP_TIMEOUT_S} s:\n"
+                    + tail(log)
+                )
             time.sleep(2)
         yield base
     finally:
@@ -114,7 +137,7 @@ def local_api(built_function, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def photo(request) -> bytes:
-    """A real photo with one face: the shared sample, else scikit-image's public-domain astronaut."""
+    """A real photo with one face: the shared sample, else scikit-image's astronaut."""
     sample = DATA / "samples" / "single" / "obama.jpg"
     if sample.is_file():
         return sample.read_bytes()
@@ -136,7 +159,9 @@ def test_sam_local_predict_finds_the_face_in_a_real_photo(local_api, photo):
 
 
 def test_sam_local_rejects_bad_base64_with_a_4xx(local_api):
-    response = httpx.post(f"{local_api}/v1/predict", json={"image": "not base64 at all!"}, timeout=120)
+    response = httpx.post(
+        f"{local_api}/v1/predict", json={"image": "not base64 at all!"}, timeout=120
+    )
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["error"]["code"]
 
@@ -147,20 +172,22 @@ def test_sam_local_health_reports_the_model(local_api):
     assert response.json()
 
 
-def test_built_package_loads_with_every_symbol_bound_at_once(built_function):
+def test_built_package_loads_with_every_symbol_bound_at_once(request):
     """Importing the handler with LD_BIND_NOW resolves every symbol of every native library,
     including the generated stubs (function/Makefile), in the Lambda Python of the local image."""
     require_docker()
     if not image_present(LOCAL_IMAGE):
         pytest.skip(f"!!! local image {LOCAL_IMAGE} missing: run `make lambda-image`")
+    built_function = request.getfixturevalue("built_function")
     completed = subprocess.run(
         [
             "docker", "run", "--rm", "--network", "none",
             "-e", "LD_BIND_NOW=1", "-e", "PYTHONPATH=/var/task", "-e", "AWS_SAM_LOCAL=true",
-            "-e", "POWERTOOLS_SERVICE_NAME=facegender", "-e", "POWERTOOLS_METRICS_NAMESPACE=FaceGender",
+            "-e", "POWERTOOLS_SERVICE_NAME=facegender",
+            "-e", "POWERTOOLS_METRICS_NAMESPACE=FaceGender",
             "-v", f"{built_function}:/var/task:ro", "--entrypoint", "/usr/bin/python3", LOCAL_IMAGE,
             "-c", "import cv2, numpy, PIL.Image, facegender.handler; print(cv2.__version__)",
         ],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr

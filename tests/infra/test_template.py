@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from infra.stack import OUTPUT_KEYS, origin_of
 
@@ -63,7 +62,9 @@ def top_level_names(source: str) -> set[str]:
 
 def csp_of(resources: dict) -> tuple[str, dict]:
     _, policy = only(resources, "AWS::CloudFront::ResponseHeadersPolicy")
-    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "ContentSecurityPolicy"
+    ]
     assert csp["Override"] is True
     text, variables = csp["ContentSecurityPolicy"]["Fn::Sub"]
     directives = {}
@@ -85,13 +86,15 @@ def test_website_bucket_blocks_all_public_access(resources):
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    assert "WebsiteConfiguration" not in bucket["Properties"], "the bucket must not be an S3 website endpoint"
+    assert "WebsiteConfiguration" not in bucket["Properties"], (
+        "the bucket must not be an S3 website endpoint"
+    )
     rules = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rules[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
 
 
 def test_bucket_policy_allows_only_this_distribution_and_denies_plain_http(resources):
-    name, policy = only(resources, "AWS::S3::BucketPolicy")
+    _, policy = only(resources, "AWS::S3::BucketPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert allows, "CloudFront needs an Allow"
@@ -101,7 +104,10 @@ def test_bucket_policy_allows_only_this_distribution_and_denies_plain_http(resou
         source_arn = statement["Condition"]["StringEquals"]["AWS:SourceArn"]
         assert "WebsiteDistribution" in references(source_arn)
     denies = [s for s in statements if s["Effect"] == "Deny"]
-    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Action"] == "s3:*" for s in denies)
+    assert any(
+        s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Action"] == "s3:*"
+        for s in denies
+    )
 
 
 def test_distribution_reads_the_bucket_through_origin_access_control(resources):
@@ -191,7 +197,9 @@ def test_cors_allows_the_distribution_origin_plus_extra_origins(resources):
     separator, joined = with_extra["Fn::Split"]
     assert separator == ","
     assert joined == {"Fn::Sub": "https://${WebsiteDistribution.DomainName},${ExtraCorsOrigins}"}
-    assert "POST" in cors["AllowMethods"] and "content-type" in [h.lower() for h in cors["AllowHeaders"]]
+    assert "POST" in cors["AllowMethods"] and "content-type" in [
+        h.lower() for h in cors["AllowHeaders"]
+    ]
 
 
 @pytest.mark.parametrize(
@@ -238,7 +246,10 @@ def test_api_routes_go_to_the_functions_published_alias(resources):
 
 
 def test_runtime_is_python_312_or_newer(template, resources):
-    runtime = resources["FaceGenderFunction"]["Properties"].get("Runtime") or template["Globals"]["Function"]["Runtime"]
+    runtime = (
+        resources["FaceGenderFunction"]["Properties"].get("Runtime")
+        or template["Globals"]["Function"]["Runtime"]
+    )
     match = re.fullmatch(r"python(\d+)\.(\d+)", runtime)
     assert match, runtime
     assert (int(match[1]), int(match[2])) >= (3, 12)
@@ -270,8 +281,12 @@ def test_function_is_a_zip_package_built_from_the_function_folder(resources):
 
 def test_snapstart_applies_to_published_versions_unless_turned_off(template, resources):
     function = resources["FaceGenderFunction"]["Properties"]
-    assert function["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartEnabled", "PublishedVersions", "None"]}}
-    assert template["Conditions"]["SnapStartEnabled"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "Enabled"]}
+    assert function["SnapStart"] == {
+        "ApplyOn": {"Fn::If": ["SnapStartEnabled", "PublishedVersions", "None"]}
+    }
+    assert template["Conditions"]["SnapStartEnabled"] == {
+        "Fn::Equals": [{"Ref": "SnapStart"}, "Enabled"]
+    }
     assert template["Parameters"]["SnapStart"]["Default"] == "Enabled"
     assert set(template["Parameters"]["SnapStart"]["AllowedValues"]) == {"Enabled", "Disabled"}
 
@@ -283,7 +298,13 @@ def test_memory_timeout_and_reserved_concurrency_are_parameters(template, resour
     parameters = template["Parameters"]
     assert parameters["FunctionTimeout"]["MaxValue"] < 30, "the HTTP API gives up after 30 s"
     reserved = resources["FaceGenderFunction"]["Properties"]["ReservedConcurrentExecutions"]
-    assert reserved == {"Fn::If": ["HasReservedConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+    assert reserved == {
+        "Fn::If": [
+            "HasReservedConcurrency",
+            {"Ref": "ReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
     assert parameters["ReservedConcurrency"]["Default"] == -1
 
 
@@ -304,7 +325,11 @@ def test_function_role_grants_only_its_log_group_and_xray(resources):
     role = resources["FunctionRole"]["Properties"]
     assert "ManagedPolicyArns" not in role
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     ]
     statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
     granted = {}
@@ -319,7 +344,9 @@ def test_function_role_grants_only_its_log_group_and_xray(resources):
         "xray:PutTraceSegments": "*",  # X-Ray has no resource-level permissions
         "xray:PutTelemetryRecords": "*",
     }
-    assert resources["FunctionLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert resources["FunctionLogGroup"]["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
 
 
 # ---------------------------------------------------------------- alarms, outputs, graph
@@ -329,7 +356,10 @@ def test_alarms_exist_only_when_enabled(template, resources):
     alarms = of_type(resources, "AWS::CloudWatch::Alarm")
     assert all(alarm.get("Condition") == "CreateAlarms" for alarm in alarms.values())
     assert template["Parameters"]["EnableAlarms"]["Default"] == "false"
-    metrics = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"] for a in alarms.values()}
+    metrics = {
+        (a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
+        for a in alarms.values()
+    }
     assert ("AWS/ApiGateway", "5xx") in metrics
     assert ("AWS/Lambda", "Throttles") in metrics
     assert metrics[("AWS/Lambda", "Duration")]["ExtendedStatistic"] == "p95"
@@ -338,11 +368,15 @@ def test_alarms_exist_only_when_enabled(template, resources):
 def test_outputs_are_the_keys_infra_reads(template):
     outputs = template["Outputs"]
     assert set(OUTPUT_KEYS) <= set(outputs)
-    assert outputs["WebsiteUrl"]["Value"] == {"Fn::Sub": "https://${WebsiteDistribution.DomainName}"}
+    assert outputs["WebsiteUrl"]["Value"] == {
+        "Fn::Sub": "https://${WebsiteDistribution.DomainName}"
+    }
     assert outputs["WebsiteBucket"]["Value"] == {"Ref": "WebsiteBucket"}
     assert outputs["DistributionId"]["Value"] == {"Ref": "WebsiteDistribution"}
     assert outputs["FunctionName"]["Value"] == {"Ref": "FaceGenderFunction"}
-    assert outputs["ApiUrl"]["Value"] == {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert outputs["ApiUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
 
 
 def test_resources_form_no_dependency_cycle(resources):
@@ -363,4 +397,6 @@ def test_resources_form_no_dependency_cycle(resources):
         visit(name, [])
     # The two cross-links the website needs, in the one direction that is possible:
     assert "WebsiteDistribution" in graph["HttpApi"]  # CORS names the distribution
-    assert "HttpApi" not in references(resources["WebsiteSecurityHeaders"])  # CSP does not name the API
+    assert "HttpApi" not in references(
+        resources["WebsiteSecurityHeaders"]
+    )  # CSP does not name the API

@@ -13,7 +13,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def test_cfn_lint_passes():
     completed = subprocess.run(
-        [cfn_lint_executable(), str(TEMPLATE)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+        [cfn_lint_executable(), str(TEMPLATE)],
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
@@ -23,6 +28,7 @@ def test_sam_validate_lint_passes():
     sam = require_sam()
     completed = subprocess.run(
         [str(sam), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        check=False,
         cwd=REPO_ROOT,
         env=sam_env(),
         capture_output=True,
