@@ -148,7 +148,8 @@ def test_csp_allows_only_self_and_the_api_origin(resources):
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]
-    assert directives["img-src"] == ["'self'", "data:", "blob:"]
+    # The model view loads the mean face and eigenfaces as images from the API.
+    assert directives["img-src"] == ["'self'", "data:", "blob:", "${ApiOrigin}"]
     assert directives["media-src"] == ["'self'", "blob:"], "the webcam preview plays a blob: stream"
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["object-src"] == ["'none'"]
