@@ -133,7 +133,8 @@ def detect_faces(
             if boxes:
                 break
     full = [_clip(box, 1.0 / scale, width, height) for box in boxes]
-    return _drop_nested(sorted((b for b in full if b.area > 0), key=lambda b: -b.area))
+    # Ties broken by position: OpenCV returns equal-size boxes in a varying order.
+    return _drop_nested(sorted((b for b in full if b.area > 0), key=lambda b: (-b.area, b.y, b.x)))
 
 
 def _detect(image, cascade, params: DetectorParams, neighbors: int, min_weight: float):
