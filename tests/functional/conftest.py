@@ -178,7 +178,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server_url():
     """``python -m facegender serve`` (what ``make run`` starts) on a free port."""
     port = free_port()
@@ -208,6 +208,8 @@ def server_url():
         time.sleep(0.2)
     try:
         yield url
+        # What `make run` tells the user; checked here because only this fixture sees stdout.
+        assert f"http://127.0.0.1:{port}/" in output()
     finally:
         proc.terminate()
         try:

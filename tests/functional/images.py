@@ -116,3 +116,17 @@ def iou(a: dict, b: dict) -> float:
     inter = max(0, w) * max(0, h)
     union = a["width"] * a["height"] + b["width"] * b["height"] - inter
     return inter / union if union else 0.0
+
+
+def extra_astronaut_variants() -> dict[str, bytes]:
+    """More one-face pictures, to make up 16 distinct images when ``../shared`` is absent."""
+    import cv2
+
+    rgb = astronaut()
+    small = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)
+    return {
+        "exif-rotated": jpeg_with_orientation(stored_for_orientation(portrait(), 6), 6),
+        "small-on-canvas": encode(_on_canvas(small, 480, 360, x=20, y=60), "JPEG", quality=85),
+        "mirrored-webp": encode(np.ascontiguousarray(rgb[:, ::-1]), "WEBP", quality=85),
+        "left-crop-png": encode(np.ascontiguousarray(rgb[:400, 60:460]), "PNG"),
+    }

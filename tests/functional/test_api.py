@@ -296,6 +296,20 @@ def test_max_faces_limits_the_count_to_the_largest_faces_of_a_group_photo(client
     assert len(wide["faces"]) == len(everyone)
 
 
+def test_the_same_photo_gets_the_same_reply_every_time(client):
+    """Equal-size faces (two 44x44 ones in this photo) keep one order, so max_faces is stable."""
+    photo = need(GROUP_PHOTO).read_bytes()
+    replies = []
+    for _ in range(6):
+        reply = predict(client, **raw(photo)).json()
+        reply.pop("timings_ms")
+        replies.append(reply)
+    assert all(reply == replies[0] for reply in replies)
+    firsts = {tuple(predict(client, **raw(photo, params={"max_faces": 1})).json()["faces"][0]
+                    ["box"].values()) for _ in range(6)}
+    assert len(firsts) == 1
+
+
 @pytest.mark.parametrize("include_crops", [False, True])
 def test_reply_never_echoes_the_uploaded_image(client, include_crops):
     response = predict(client, json={"image": ASTRONAUT_B64, "include_crops": include_crops})
