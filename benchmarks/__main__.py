@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline"]
+ALL = ["pipeline", "api"]
 
 
 def main(argv: list[str]) -> int:
