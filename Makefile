@@ -32,7 +32,7 @@ run: setup
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium sam-venv
+test: setup chromium sam-venv sam-local-ready
 	$(PY) -m pytest
 
 test-fast: setup

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_predict
+from joblib import Parallel, delayed
+from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
@@ -68,11 +69,21 @@ def augment(faces: np.ndarray, y: np.ndarray, groups: np.ndarray, mirror: bool):
             np.concatenate([groups, groups]))
 
 
-def grid_search(faces, y, groups, recipe: Recipe, *, max_samples: int, n_splits: int = 3,
-                n_jobs: int = 2) -> GridSearchCV:
+def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
+    """Weights that give each dataset the same total weight (mean 1), or all ones."""
+    if not balance:
+        return np.ones(len(datasets))
+    names, counts = np.unique(datasets, return_counts=True)
+    per_name = dict(zip(names, len(datasets) / (len(names) * counts)))
+    return np.array([per_name[d] for d in datasets])
+
+
+def grid_search(faces, y, groups, weights, recipe: Recipe, *, max_samples: int,
+                n_splits: int = 3, n_jobs: int = 2) -> GridSearchCV:
     """Search PCA size, C and gamma with ``GroupKFold`` by person, on a subsample of people."""
     index = _subsample_by_group(groups, max_samples)
     X, y_aug, g_aug = augment(faces[index], y[index], groups[index], recipe.mirror_augment)
+    w_aug = np.tile(weights[index], len(X) // len(index))
     search = GridSearchCV(
         build_pipeline(),
         {
@@ -86,11 +97,11 @@ def grid_search(faces, y, groups, recipe: Recipe, *, max_samples: int, n_splits:
         refit=False,
         verbose=0,
     )
-    search.fit(X, y_aug, groups=g_aug)
+    search.fit(X, y_aug, groups=g_aug, svm__sample_weight=w_aug)
     return search
 
 
-def fit_calibrated(faces, y, groups, recipe: Recipe, params: dict, classes, *,
+def fit_calibrated(faces, y, groups, weights, recipe: Recipe, params: dict, classes, *,
                    n_splits: int = 3, n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
     """Fit the final pipeline on all faces and calibrate it on grouped out-of-fold decisions.
 
@@ -101,21 +112,32 @@ def fit_calibrated(faces, y, groups, recipe: Recipe, params: dict, classes, *,
     Returns the model and the out-of-fold (mirror-averaged) decision values of ``faces``.
     """
     X, y_aug, g_aug = augment(faces, y, groups, recipe.mirror_augment)
+    w_aug = np.tile(weights, len(X) // len(faces))
     pipeline = build_pipeline(params["pca__n_components"], params["svm__C"], params["svm__gamma"])
     pca, svm = pipeline.named_steps["pca"], pipeline.named_steps["svm"]
     codes = pca.fit_transform(X)
     del X
-    oof = cross_val_predict(clone(svm), codes, y_aug, groups=g_aug,
-                            cv=GroupKFold(n_splits=n_splits), method="decision_function",
-                            n_jobs=n_jobs)
+    # libsvm is single-threaded: the final fit runs beside the fold fits, not after them.
+    folds = list(GroupKFold(n_splits=n_splits).split(codes, y_aug, g_aug))
+    fitted = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_svm)(svm, codes[index], y_aug[index], w_aug[index])
+        for index in [np.arange(len(codes))] + [train for train, _ in folds]
+    )
+    pipeline.steps[-1] = ("svm", fitted[0])
+    oof = np.empty(len(codes))
+    for model, (_, test) in zip(fitted[1:], folds):
+        oof[test] = model.decision_function(codes[test])
     n = len(faces)
     if recipe.mirror_augment and recipe.mirror_average:
         oof = 0.5 * (oof[:n] + oof[n:])
     else:
         oof = oof[:n]
-    calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y)
-    svm.fit(codes, y_aug)
+    calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)
     return TrainedModel(pipeline, calibrator, recipe.mirror_average, tuple(classes)), oof
+
+
+def _fit_svm(svm, codes, y, weights):
+    return clone(svm).fit(codes, y, sample_weight=weights)
 
 
 def store_in_float32(model: TrainedModel) -> TrainedModel:

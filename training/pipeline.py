@@ -29,7 +29,7 @@ from .crops import crop_boxes, largest_face_boxes, serving_detector
 from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
 from .export import model_arrays, write_artifact
-from .fit import fit_calibrated, grid_search, store_in_float32
+from .fit import fit_calibrated, grid_search, sample_weights, store_in_float32
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "training" / "output"
 DEFAULT_MODEL_DIR = REPO_ROOT / "function" / "model"
-# A detected face farther from face space than this share of training faces is not a face.
-FACE_DISTANCE_QUANTILE = 0.995
 
 
 @dataclass
@@ -92,21 +90,19 @@ def run(options: Options) -> dict:
     log.info("training faces: %d of %d images", len(faces), len(train))
 
     with timer.stage("grid_search"):
-        search = grid_search(faces, fit_set.y, fit_set.group, recipe,
+        weights = sample_weights(fit_set.dataset, recipe.balance_datasets)
+        search = grid_search(faces, fit_set.y, fit_set.group, weights, recipe,
                              max_samples=options.grid_samples, n_splits=options.cv_splits,
                              n_jobs=options.n_jobs)
         best = search.best_params_
     log.info("best parameters %s, grouped CV accuracy %.4f", best, search.best_score_)
 
     with timer.stage("fit_and_calibrate"):
-        trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, recipe, best, CLASSES,
+        trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, weights, recipe, best, CLASSES,
                                     n_splits=options.cv_splits, n_jobs=options.n_jobs)
         trained = store_in_float32(trained)
 
     card = _card(recipe, train, fit_set, search, trained)
-    runtime = EigenfaceModel(model_arrays(trained), card)
-    distance = runtime.face_distance(faces)
-    card["preprocessing"]["max_face_distance"] = float(np.quantile(distance, FACE_DISTANCE_QUANTILE))
     runtime = EigenfaceModel(model_arrays(trained), card)
 
     with timer.stage("evaluate"):
@@ -145,8 +141,6 @@ def _predict_runtime(model: EigenfaceModel, test: Samples, memory, options) -> P
         out = model.predict(faces)
         p_male[found] = out.probabilities[:, 1]
         predicted[found] = [CLASSES.index(label) for label in out.labels]
-        # As in the service: a detection far from face space is not a face.
-        found[np.flatnonzero(found)[out.face_distance > model.max_face_distance]] = False
     return Predictions(found, p_male, predicted)
 
 
@@ -226,6 +220,7 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, trained) -> 
             "images": counts,
             "faces_used": int(len(fit_set)),
             "mirror_augmented": recipe.mirror_augment,
+            "datasets_weighted_equally": recipe.balance_datasets,
         },
         "preprocessing": {
             "face_size": 100,
@@ -244,7 +239,8 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, trained) -> 
             "gamma": float(svm.gamma),
             "n_support_vectors": int(svm.support_vectors_.shape[0]),
         },
-        "calibration": {"method": "Platt sigmoid on grouped out-of-fold decision values"},
+        "calibration": {"method": "Platt sigmoid on grouped out-of-fold decision values"
+                                  + (", datasets weighted equally" if recipe.balance_datasets else "")},
         "grid_search": {
             "cv": "GroupKFold by person (CelebA identity)",
             "best_params": {k: (v.item() if hasattr(v, "item") else v)

@@ -24,6 +24,7 @@ class Recipe:
     gamma_grid: tuple[float, ...]
     mirror_augment: bool
     mirror_average: bool
+    balance_datasets: bool = False
     datasets: tuple[str, ...] = ("celeba", "utkface")
     notes: list[str] = field(default_factory=list)
 
@@ -35,8 +36,9 @@ IMPROVED = Recipe(
     pca_grid=(150,),
     c_grid=(3.0, 10.0),
     gamma_grid=(0.005, 0.008, 0.012),
-    mirror_augment=True,
+    mirror_augment=False,
     mirror_average=True,
+    balance_datasets=True,
 )
 
 SEED = Recipe(

@@ -47,14 +47,11 @@ class FacePredictions:
         Calibrated, columns in the order of ``EigenfaceModel.classes``.
     decision : ndarray of shape (n,)
         SVM decision values (positive means ``classes[1]``).
-    face_distance : ndarray of shape (n,)
-        Mean squared distance of each face from the eigenface space.
     """
 
     labels: list[str]
     probabilities: np.ndarray
     decision: np.ndarray
-    face_distance: np.ndarray
 
 
 class EigenfaceModel:
@@ -77,7 +74,6 @@ class EigenfaceModel:
         self.version: str = card["version"]
         self.gamma = float(card["svm"]["gamma"])
         self.mirror_average = bool(card["preprocessing"].get("mirror_average", False))
-        self.max_face_distance = float(card["preprocessing"].get("max_face_distance", np.inf))
         self.crop_params = CropParams(**card["preprocessing"]["crop"])
         self.detector_params = DetectorParams(**card["preprocessing"]["detector"])
 
@@ -121,26 +117,11 @@ class EigenfaceModel:
 
     def reconstruct(self, faces: np.ndarray) -> np.ndarray:
         """Each face rebuilt from its eigenface coefficients: shape (n, FACE_SIZE, FACE_SIZE)."""
-        codes = self.transform(faces) * self._whiten_scale
-        rebuilt = codes @ self.components_ + self.mean_
-        return rebuilt.reshape(-1, FACE_SIZE, FACE_SIZE)
-
-    def face_distance(self, faces: np.ndarray) -> np.ndarray:
-        """Mean squared distance from face space (Turk and Pentland's test for "is a face")."""
-        flat = self._flat(faces)
-        rebuilt = self.reconstruct(flat).reshape(flat.shape)
-        return np.mean((flat - rebuilt) ** 2, axis=1)
+        return self._rebuild(self.transform(faces)).reshape(-1, FACE_SIZE, FACE_SIZE)
 
     def decision_function(self, faces: np.ndarray) -> np.ndarray:
         """RBF SVM decision values, as ``SVC.decision_function``: shape (n,)."""
-        codes = self.transform(faces)
-        sq_dist = (
-            np.einsum("ij,ij->i", codes, codes)[:, None]
-            - 2.0 * codes @ self.support_vectors_.T
-            + self._sv_norms[None, :]
-        )
-        kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
-        return kernel @ self.dual_coef_ + self.intercept_
+        return self._decision(self.transform(faces))
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values: shape (n, 2), order of ``classes``."""
@@ -149,14 +130,33 @@ class EigenfaceModel:
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, faces: np.ndarray) -> FacePredictions:
-        """Classify preprocessed faces of shape (n, FACE_SIZE, FACE_SIZE)."""
+        """Classify preprocessed faces of shape (n, FACE_SIZE, FACE_SIZE).
+
+        Each face and its mirror image (when the model averages both) are projected in one
+        matrix product, and their kernel rows in another.
+        """
         faces = np.asarray(faces, dtype=np.float64).reshape(-1, FACE_SIZE, FACE_SIZE)
-        decision = self.decision_function(faces)
+        n = len(faces)
+        batch = np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
+        codes = self.transform(batch)
+        decision = self._decision(codes)
         if self.mirror_average:
-            decision = 0.5 * (decision + self.decision_function(mirror(faces)))
+            decision = 0.5 * (decision[:n] + decision[n:])
         probabilities = self.probabilities(decision)
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
-        return FacePredictions(labels, probabilities, decision, self.face_distance(faces))
+        return FacePredictions(labels, probabilities, decision)
+
+    def _decision(self, codes: np.ndarray) -> np.ndarray:
+        sq_dist = (
+            np.einsum("ij,ij->i", codes, codes)[:, None]
+            - 2.0 * codes @ self.support_vectors_.T
+            + self._sv_norms[None, :]
+        )
+        kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
+        return kernel @ self.dual_coef_ + self.intercept_
+
+    def _rebuild(self, codes: np.ndarray) -> np.ndarray:
+        return (codes * self._whiten_scale) @ self.components_ + self.mean_
 
     def eigenface(self, index: int) -> np.ndarray:
         """Eigenface ``index`` rescaled to [0, 1] for display: shape (FACE_SIZE, FACE_SIZE)."""

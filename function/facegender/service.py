@@ -87,12 +87,12 @@ class FaceService:
         if not boxes:
             return []
         model = self.model
-        crops = np.stack([crop_face(image.pixels, box, model.crop_params) for box in boxes])
+        crops = np.stack([crop_face(image.pixels, box, model.crop_params)
+                          for box in boxes[:max_faces]])
         out = model.predict(crops)
-        is_face = out.face_distance <= model.max_face_distance
         rebuilt = model.reconstruct(crops) if include_crops else None
         faces = []
-        for i in np.flatnonzero(is_face)[:max_faces]:
+        for i in range(len(crops)):
             face = _face_entry(boxes[i], image, model.classes, out.labels[i], out.probabilities[i])
             if include_crops:
                 face["crop_png"] = _b64png(crops[i])
