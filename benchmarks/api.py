@@ -393,9 +393,6 @@ def main(load_seconds: float | None = None) -> dict:
     results.update(warm_latency())
     results.update(cold_start())
     results.update(server_load(seconds))
-    # OpenBLAS starts a busy-waiting thread per core in every process; under 16 request threads
-    # on 2 cores that fights OpenCV and the other requests. The same load with one BLAS thread:
-    results.update(server_load(seconds, {"OPENBLAS_NUM_THREADS": "1"}, prefix="blas1_"))
     results.update(bad_input_memory())
     results["loadavg_at_end"] = [round(v, 2) for v in os.getloadavg()]
     r = results
@@ -420,11 +417,6 @@ def main(load_seconds: float | None = None) -> dict:
         ("(d) speedup over 1 client",
          f"{r['concurrency_speedup']}x ({r['single_client_rps']} req/s alone)", ">= 1.6x",
          r["concurrency_speedup"] >= GOALS["concurrency_speedup"]),
-        ("(d') same, server run with OPENBLAS_NUM_THREADS=1",
-         f"{r['blas1_clients16_rps']} req/s, {r['blas1_clients16_p50_ms']} / "
-         f"{r['blas1_clients16_p99_ms']} ms; {r['blas1_concurrency_speedup']}x "
-         f"({r['blas1_single_client_rps']} alone); {r['blas1_clients16_errors']} errors",
-         "(compare)", None),
         ("(e) peak RSS, 16 clients x bad inputs",
          f"{r['bad_burst_peak_rss_mb']} MB (idle {r['bad_burst_idle_rss_mb']} MB)", "< 1 GB",
          r["bad_burst_peak_rss_mb"] < GOALS["peak_rss_mb"]),
