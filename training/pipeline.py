@@ -46,7 +46,7 @@ class Options:
     model_dir: Path | None = DEFAULT_MODEL_DIR
     recipe: Recipe = IMPROVED
     with_seed: bool = True
-    grid_samples: int = 6000
+    grid_samples: int = 5000
     cv_splits: int = 3
     n_jobs: int = 2
     limit: int | None = None  # images per split and dataset, for quick runs

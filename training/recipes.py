@@ -33,12 +33,12 @@ IMPROVED = Recipe(
     name="improved",
     detector=DetectorParams(),
     crop=CropParams(margin=0.0, normalization="clahe"),
-    pca_grid=(150,),
+    pca_grid=(100,),
     c_grid=(3.0, 10.0),
-    gamma_grid=(0.005, 0.008, 0.012),
+    gamma_grid=(0.012, 0.018),
     mirror_augment=False,
     mirror_average=True,
-    balance_datasets=True,
+    balance_datasets=False,
 )
 
 SEED = Recipe(
