@@ -7,9 +7,8 @@ with eigenfaces (PCA) and an SVM, evaluated with numpy alone.
 
 import os
 
-# Per-request matrices are small: a multi-threaded BLAS only spins against the other requests
-# (measured: 6-60 ms a face with 2 threads under load, 1 ms with one). Parallelism comes from
-# serving requests on several threads instead. An explicit setting wins.
+# One BLAS thread per request: see service.use_one_thread_per_request. Set before NumPy loads
+# OpenBLAS (the entry points import this package first); an explicit setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .detection import Box, DetectorParams, detect_faces  # noqa: E402

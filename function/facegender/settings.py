@@ -21,6 +21,7 @@ ENV_MAX_PIXELS = "FACEGENDER_MAX_PIXELS"
 ENV_MAX_FACES = "FACEGENDER_MAX_FACES"
 ENV_CORS_ORIGINS = "FACEGENDER_CORS_ORIGINS"
 ENV_FRONTEND_DIR = "FACEGENDER_FRONTEND_DIR"
+ENV_MAX_CONCURRENT = "FACEGENDER_MAX_CONCURRENT"
 
 # Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON
 # envelope needs a little room, so 4.4 MB of image is the most a request can carry.
@@ -51,6 +52,7 @@ class Settings:
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
     default_max_faces: int = 20
+    max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     frontend_dir: Path | None = None
 
@@ -70,6 +72,7 @@ class Settings:
             ),
             max_pixels=_int_env(ENV_MAX_PIXELS, DEFAULT_MAX_PIXELS, low=10_000, high=200_000_000),
             default_max_faces=_int_env(ENV_MAX_FACES, 20, low=1, high=MAX_FACES_LIMIT),
+            max_concurrent=_int_env(ENV_MAX_CONCURRENT, os.cpu_count() or 1, low=1, high=64),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             frontend_dir=Path(frontend) if frontend else None,
         )
