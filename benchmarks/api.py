@@ -18,19 +18,19 @@ import contextlib
 import io
 import json
 import os
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .common import REPO_ROOT, astronaut_rgb, jpeg, median, percentile, photo_12mp, photo_640x480
+
+from facegender.local import serve_in_subprocess
+from tests.support import png_header_only
 
 EVENT_V2 = REPO_ROOT / "tests" / "functional" / "events" / "apigw_http_api_v2.json"
 DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
@@ -172,43 +172,6 @@ def cold_start(runs: int = 5) -> dict:
 
 # --- (d), (e): the local server ---------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def local_server(env: dict | None = None):
-    """``python -m facegender serve`` on a free port; yields (url, pid)."""
-    import httpx
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "facegender", "serve", "--port", str(port)],
-                            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 60 s")
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def mixed_photos() -> tuple[str, list[bytes]]:
@@ -268,7 +231,8 @@ def server_load(seconds: float, env: dict | None = None, prefix: str = "") -> di
     """1 client for half of ``seconds``, then 16 clients for ``seconds``, on one server."""
     what, photos = mixed_photos()
     bodies = [json.dumps({"image": base64.b64encode(p).decode()}).encode() for p in photos]
-    with local_server(env) as (url, _):
+    with serve_in_subprocess(env) as server:
+        url = server.url
         _load(url, bodies, 2, 3)  # warm every thread's cascade a little
         single = _load(url, bodies, 1, max(5.0, seconds / 2))
         many = _load(url, bodies, CLIENTS, seconds)
@@ -282,15 +246,6 @@ def server_load(seconds: float, env: dict | None = None, prefix: str = "") -> di
     return {prefix + name: value for name, value in figures.items()}
 
 
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload)))
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
 
 
 def bad_requests() -> list[tuple[dict, bytes | object]]:
@@ -308,8 +263,8 @@ def bad_requests() -> list[tuple[dict, bytes | object]]:
         (as_json, b'{"image": "eA==", "max_faces": 1' + b"0" * 5000 + b"}"),
         (as_json, json.dumps({"image": "!" * 5_000_000}).encode()),     # 5 MB of bad base64
         (as_json, b64(rng.integers(0, 256, 4_300_000, dtype=np.uint8).tobytes())),  # 4.3 MB noise
-        (raw, _png_header_only(30_000, 30_000)),                         # decompression bomb
-        (raw, _png_header_only(8000, 5001)),                             # just over the limit
+        (raw, png_header_only(30_000, 30_000)),                         # decompression bomb
+        (raw, png_header_only(8000, 5001)),                             # just over the limit
         (raw, photo[: len(photo) // 2]),                                 # truncated JPEG
         (raw, photo[:300]),
         (raw, b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
@@ -328,7 +283,7 @@ def small_files_with_many_pixels() -> list[tuple[dict, bytes]]:
     buffer = io.BytesIO()
     Image.fromarray(np.zeros((5700, 7000, 3), np.uint8)).save(buffer, "PNG")
     png = {"content-type": "image/png"}
-    return [(png, buffer.getvalue()), (png, _png_header_only(7000, 5700))]
+    return [(png, buffer.getvalue()), (png, png_header_only(7000, 5700, color_type=2))]
 
 
 def _rss_mb(pid: int, field: str) -> float:
@@ -342,7 +297,8 @@ def _burst(requests: list[tuple[dict, object]], rounds: int) -> dict:
     """Each of 16 clients sends every request ``rounds`` times, in its own order; peak RSS."""
     import httpx
 
-    with local_server() as (url, pid):
+    with serve_in_subprocess() as server:
+        url, pid = server.url, server.pid
         httpx.post(f"{url}/v1/predict", content=photo_640x480(),
                    headers={"content-type": "image/jpeg"}, timeout=60)
         idle = _rss_mb(pid, "VmRSS")

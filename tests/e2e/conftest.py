@@ -12,16 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from facegender.local import ServerStartError, serve_in_subprocess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(__file__).resolve().parent / "screenshots"
@@ -35,18 +32,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SERVER_START_TIMEOUT_S = 30.0
 ENV_BASE_URL = "FACEGENDER_E2E_BASE_URL"
 ENV_DATA = "FACEGENDER_DATA"
 
 # Reached when a photo has been answered: faces, no face, or an error message.
 SETTLED = "#results[data-state=faces], #results[data-state=no-face], #error:not([hidden])"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _health_ok(base_url: str) -> bool:
@@ -67,39 +57,11 @@ def base_url():
         yield external
         return
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile(mode="w+b")
-    cmd = [sys.executable, "-m", "facegender", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-    def output() -> str:
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")[-4000:]
-
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while not _health_ok(url):
-        if proc.poll() is not None:
-            log_text = output()
-            log.close()
-            pytest.fail(f"`{' '.join(cmd)}` exited with {proc.returncode}:\n{log_text}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            log_text = output()
-            log.close()
-            pytest.fail(f"server gave no 200 on /health within {SERVER_START_TIMEOUT_S:.0f} s:\n{log_text}")
-        time.sleep(0.2)
     try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        with serve_in_subprocess() as server:
+            yield server.url
+    except ServerStartError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import uuid
 import warnings
 from pathlib import Path
 
-import httpx
 import pytest
+
+from facegender.local import ServerStartError, serve_in_subprocess
 
 with warnings.catch_warnings():
     # Starlette nudges towards httpx2; the TestClient works the same with httpx.
@@ -31,7 +28,6 @@ from facegender.api import create_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = Path(__file__).resolve().parent / "events"
-SERVER_START_TIMEOUT_S = 60.0
 LAMBDA_ENV = {
     "POWERTOOLS_SERVICE_NAME": "facegender",
     "POWERTOOLS_METRICS_NAMESPACE": "FaceGender",
@@ -172,49 +168,13 @@ def make_event(version: str, method: str, path: str, *, body: str | None = None,
 
 # --- a real server ----------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url():
     """``python -m facegender serve`` (what ``make run`` starts) on a free port."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile(mode="w+b")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "facegender", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-    def output() -> str:
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")[-4000:]
-
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}:\n{output()}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not answer /health within {SERVER_START_TIMEOUT_S} s:\n"
-                        f"{output()}")
-        time.sleep(0.2)
     try:
-        yield url
-        # What `make run` tells the user; checked here because only this fixture sees stdout.
-        assert f"http://127.0.0.1:{port}/" in output()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        with serve_in_subprocess() as server:
+            yield server.url
+            # What `make run` tells the user; checked here because only this fixture sees stdout.
+            assert f"{server.url}/" in server.output()
+    except ServerStartError as error:
+        pytest.fail(str(error))

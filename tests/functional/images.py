@@ -4,11 +4,10 @@ pictures without faces. Nothing here is read from, or derived from, ``../shared`
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 from PIL import Image
+from tests.support import png_header_only  # noqa: F401  (re-exported for the API tests)
 
 
 def astronaut() -> np.ndarray:
@@ -59,16 +58,6 @@ def rgba_with_transparent_border(rgb: np.ndarray) -> np.ndarray:
     return np.dstack([rgb, alpha])
 
 
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload)))
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A valid PNG signature and header claiming ``width`` x ``height``, with almost no pixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
 
 
 def no_face_images() -> dict[str, bytes]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -14,18 +12,7 @@ from PIL import Image
 from facegender import errors
 from facegender.imaging import decode_image, image_bytes_from_text
 from tests.conftest import encode
-
-
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload)))
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A valid PNG signature and header claiming a huge size, with almost no pixel data."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
+from tests.support import png_header_only
 
 
 def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
