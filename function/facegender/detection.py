@@ -60,7 +60,7 @@ class DetectorParams:
     scale_factor: float = 1.1
     min_neighbors: int = 5
     min_size: int = 24
-    max_side: int = 720
+    max_side: int = 640
     pad_fraction: float = 0.3
     min_weight: float = 1.5
     fallback_min_neighbors: int = 3
