@@ -27,7 +27,7 @@ def write_plots(model: EigenfaceModel, explained_variance_ratio: np.ndarray,
                             [f"#{i}" for i in range(16)], cols=8), folder / "eigenfaces.png"),
         _save(_variance_figure(explained_variance_ratio), folder / "explained_variance.png"),
     ]
-    for split, (y, p_male, predicted) in results.items():
+    for split, (y, _, predicted) in results.items():
         paths.append(_save(_confusion_figure(y, predicted, split), folder / f"confusion_{split}.png"))
     paths.append(_save(_roc_figure(results), folder / "roc.png"))
     paths.append(_save(_reliability_figure(results), folder / "reliability.png"))
