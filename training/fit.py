@@ -124,12 +124,18 @@ def fit_calibrated(faces, y, groups, weights, recipe: Recipe, params: dict, clas
         for index in [np.arange(len(codes))] + [train for train, _ in folds]
     )
     pipeline.steps[-1] = ("svm", fitted[0])
+    # Out-of-fold decisions exactly as served: averaged with the mirror image's when the model
+    # averages (the mirrors are rows n.. when augmented, projected here otherwise).
+    n = len(faces)
+    mirrored = None if recipe.mirror_augment else pca.transform(_mirror_flat(faces))
     oof = np.empty(len(codes))
+    oof_mirror = np.empty(n)
     for model, (_, test) in zip(fitted[1:], folds):
         oof[test] = model.decision_function(codes[test])
-    n = len(faces)
-    if recipe.mirror_augment and recipe.mirror_average:
-        oof = 0.5 * (oof[:n] + oof[n:])
+        if mirrored is not None:
+            oof_mirror[test] = model.decision_function(mirrored[test])
+    if recipe.mirror_average:
+        oof = 0.5 * (oof[:n] + (oof[n:] if recipe.mirror_augment else oof_mirror))
     else:
         oof = oof[:n]
     calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)

@@ -7,8 +7,8 @@ Two situations defeat a plain ``detectMultiScale`` call, and both are common in 
 * Faces that fill the frame (tight crops, profile pictures): the detector's window needs some
   context around the face, so when the first pass finds nothing the image is padded on every
   side (edge pixels replicated) and searched again, then with a lower neighbour count, then
-  (small images only) at twice the size. The later passes are looser, so whatever they find
-  is checked by the model's distance from face space (see ``model.py``).
+  (small images only) at twice the size. The looser passes run only when the strict one found
+  nothing, so they cannot add false faces to a photo that has real ones.
 
 Every knob lives in :class:`DetectorParams`, and the model artifact records the values it was
 trained with, so training and serving detect the same way.

@@ -79,8 +79,6 @@ class CorruptImage(FaceGenderError):
     code = "corrupt_image"
 
 
-
-
 class NotFound(FaceGenderError):
     """The requested resource does not exist."""
 

@@ -46,16 +46,8 @@ _KNOWN_UNSUPPORTED = (
 )
 _SUPPORTED_NAMES = "JPEG, PNG, WebP or BMP"
 
-# EXIF orientation -> the Pillow transpose that makes the image upright.
-_ORIENTATION_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+# EXIF orientations other than "normal" (1); _apply_orientation undoes each.
+_TURNED = frozenset(range(2, 9))
 _EXIF_ORIENTATION = 0x0112
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.I)
 _WHITESPACE = re.compile(rb"\s+")
@@ -229,7 +221,7 @@ def _decode_opened(
         width=width,
         height=height,
         format=SUPPORTED_FORMATS[pil_format],
-        orientation_applied=orientation in _ORIENTATION_TRANSPOSE,
+        orientation_applied=orientation in _TURNED,
     )
 
 
@@ -244,18 +236,16 @@ def _orientation(image: Image.Image) -> int:
 def _to_array(image: Image.Image, color: bool) -> np.ndarray:
     """Any Pillow mode -> uint8 gray (h, w) or BGR (h, w, 3); alpha is flattened onto white."""
     mode = image.mode
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        # 16-bit data spans 0..65535; 32-bit and float data of unknown range is scaled by its max.
-        top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
-        if mode != "F" and values.max() > 65535:
-            top = float(values.max())
-        gray = np.clip(values * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+    if mode.startswith("I;16") or mode == "I":
+        # 16-bit samples (PNG) keep their top 8 bits; integer arithmetic, no float copies.
+        values = np.asarray(image)
+        gray = (values >> 8).astype(np.uint8) if values.max() > 255 else values.astype(np.uint8)
         return np.repeat(gray[:, :, None], 3, axis=2) if color else gray
     if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, rgba)
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))  # onto white, in place
+        image = flat
     rgb_or_gray = image.convert("RGB" if color else "L")
     pixels = np.asarray(rgb_or_gray)
     if color:

@@ -13,7 +13,8 @@ from .detection import Box, detect_faces, load_cascade
 from .imaging import DecodedImage, decode_image
 from .model import EigenfaceModel
 from .preprocessing import crop_face, to_png_gray
-from .settings import Settings, get_settings
+from .errors import InvalidInput
+from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
 
 
@@ -33,7 +34,7 @@ class FaceService:
     @classmethod
     def load(cls, settings: Settings | None = None,
              telemetry: Telemetry | None = None) -> "FaceService":
-        """Load the model from ``settings.model_dir``, warm the cascade, pin threads to one."""
+        """Load the model from ``settings.model_dir``, check the cascade loads, one thread each."""
         settings = settings or get_settings()
         use_one_thread_per_request()
         load_cascade()
@@ -58,6 +59,9 @@ class FaceService:
             ``faces``, ``image``, ``model`` and ``timings_ms``, as in the API reply.
         """
         max_faces = self.settings.default_max_faces if max_faces is None else max_faces
+        if not 1 <= max_faces <= MAX_FACES_LIMIT:
+            raise InvalidInput(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
+                               f"got {max_faces}.", code="validation_error", status=422)
         with self._slots:
             return self._classify(data, include_crops, max_faces)
 

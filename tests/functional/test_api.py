@@ -593,3 +593,10 @@ def test_image_never_appears_in_logs_through_the_lambda_handler(lambda_module, l
         assert ASTRONAUT_B64[1000:1064] not in text
         assert b64(ASTRONAUT_JPEG[:20_000])[1000:1064] not in text
         assert "crop_png" not in text and "eigenface_png" not in text
+
+
+@pytest.mark.parametrize("name", ["%C2%B2.png", "1" * 5000 + ".png", "-1.png", "1.5.png"])
+def test_eigenface_names_that_are_not_small_integers_are_404(client, name):
+    response = client.get(f"/v1/model/eigenfaces/{name}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

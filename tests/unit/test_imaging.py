@@ -186,3 +186,21 @@ def test_animated_webp_uses_the_first_frame():
     buffer = io.BytesIO()
     frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
     assert decode_image(buffer.getvalue()).pixels.max() < 10
+
+
+@pytest.mark.parametrize("mode", ["I;16", "RGBA"])
+def test_large_16_bit_and_transparent_pngs_decode_within_a_few_bytes_a_pixel(mode):
+    """A tiny file may claim many pixels: decoding must not keep several float or RGBA copies."""
+    import tracemalloc
+
+    width, height = 3000, 2000
+    image = (Image.new("I;16", (width, height), 40000) if mode == "I;16"
+             else Image.new("RGBA", (width, height), (10, 20, 30, 128)))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    tracemalloc.start()
+    pixels = decode_image(buffer.getvalue()).pixels
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert pixels.shape == (height, width)
+    assert peak < 6 * width * height  # was 8+ bytes a pixel (float64) or 4 RGBA copies

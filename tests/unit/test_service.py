@@ -100,3 +100,10 @@ def test_bad_input_raises_one_of_our_errors(service):
     with pytest.raises(FaceGenderError) as caught:
         service.classify(b"definitely not an image")
     assert caught.value.code == "not_an_image"
+
+
+@pytest.mark.parametrize("max_faces", [0, -1, 101])
+def test_out_of_range_max_faces_is_a_validation_error(service, astronaut_jpeg, max_faces):
+    with pytest.raises(FaceGenderError) as caught:
+        service.classify(astronaut_jpeg, max_faces=max_faces)
+    assert (caught.value.code, caught.value.status) == ("validation_error", 422)

@@ -35,7 +35,7 @@ def install_error_handlers(app: FastAPI, on_error=None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError):
-        return respond(FaceGenderError(_describe(error.errors()), code="validation_error",
+        return respond(FaceGenderError(describe_validation(error.errors()), code="validation_error",
                                        status=422))
 
     @app.exception_handler(StarletteHTTPException)
@@ -57,7 +57,8 @@ def install_error_handlers(app: FastAPI, on_error=None) -> None:
                                        code="internal_error", status=500))
 
 
-def _describe(errors) -> str:
+def describe_validation(errors) -> str:
+    """Pydantic's error list as one sentence naming the fields."""
     parts = []
     for item in errors[:5]:
         where = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from fastapi import APIRouter, Response
@@ -34,7 +35,7 @@ def eigenface(name: str, service: ServiceDep) -> Response:
     """Eigenface ``i`` (``/v1/model/eigenfaces/0.png`` is the first, the most variance)."""
     model = service.model
     stem = name.removesuffix(".png")
-    if not name.endswith(".png") or not stem.isdigit() or int(stem) >= model.n_components:
+    if not re.fullmatch(r"[0-9]{1,4}\.png", name) or int(stem) >= model.n_components:
         raise NotFound(f"There are {model.n_components} eigenfaces: ask for "
                        f"/v1/model/eigenfaces/0.png to {model.n_components - 1}.png.")
     return _png(_eigenface_png(model, int(stem)), model.version)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import FaceGenderError, InvalidInput, UnsupportedMediaType
 from ...settings import MAX_FACES_LIMIT
 from ..deps import ServiceDep
+from ..errors import describe_validation
 from ..schemas import ErrorResponse, PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
@@ -47,9 +48,6 @@ async def predict(request: Request, service: ServiceDep, include_crops: bool = F
         image, include_crops, max_faces = options.image, options.include_crops, options.max_faces
     elif media_type in RAW_IMAGE_TYPES or media_type == "":
         image = body
-        if max_faces is not None and not 1 <= max_faces <= MAX_FACES_LIMIT:
-            raise FaceGenderError(f"max_faces must be between 1 and {MAX_FACES_LIMIT}.",
-                                  code="validation_error", status=422)
     else:
         raise UnsupportedMediaType(
             f"Content type {media_type!r} is not accepted. Send application/json with a base64 "
@@ -82,12 +80,5 @@ def _parse_json(body: bytes) -> PredictRequest:
     try:
         return PredictRequest.model_validate(document)
     except ValidationError as error:
-        raise FaceGenderError(_describe(error), code="validation_error", status=422) from None
-
-
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "Invalid request: " + "; ".join(parts) + "."
+        raise FaceGenderError(describe_validation(error.errors()), code="validation_error",
+                              status=422) from None
