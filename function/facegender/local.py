@@ -72,7 +72,7 @@ def serve_in_subprocess(env: dict | None = None, timeout: float = 60.0):
     server = RunningServer(url, process, log)
     try:
         deadline = time.monotonic() + timeout
-        while not _healthy(url):
+        while not is_healthy(url):
             if process.poll() is not None:
                 raise ServerStartError(f"the server exited with {process.returncode}:\n"
                                        f"{server.output()}")
@@ -91,7 +91,8 @@ def serve_in_subprocess(env: dict | None = None, timeout: float = 60.0):
         log.close()
 
 
-def _healthy(url: str) -> bool:
+def is_healthy(url: str) -> bool:
+    """Whether ``GET {url}/health`` answers 200 within 2 s."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:
             return reply.status == 200

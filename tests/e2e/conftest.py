@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from facegender.local import ServerStartError, serve_in_subprocess
+from facegender.local import ServerStartError, is_healthy, serve_in_subprocess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(__file__).resolve().parent / "screenshots"
@@ -39,20 +39,12 @@ ENV_DATA = "FACEGENDER_DATA"
 SETTLED = "#results[data-state=faces], #results[data-state=no-face], #error:not([hidden])"
 
 
-def _health_ok(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/health", timeout=2) as reply:
-            return reply.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def base_url():
     """URL of a running facegender server (started here unless FACEGENDER_E2E_BASE_URL is set)."""
     external = os.environ.get(ENV_BASE_URL, "").strip().rstrip("/")
     if external:
-        if not _health_ok(external):
+        if not is_healthy(external):
             pytest.fail(f"{ENV_BASE_URL}={external} does not answer GET /health with 200")
         yield external
         return
