@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from facegender.local import serve_in_subprocess
+
+from tests.support import png_header_only
 
 from .common import REPO_ROOT, astronaut_rgb, jpeg, median, percentile, photo_12mp, photo_640x480
-
-from facegender.local import serve_in_subprocess
-from tests.support import png_header_only
 
 EVENT_V2 = REPO_ROOT / "tests" / "functional" / "events" / "apigw_http_api_v2.json"
 DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+
+from tests.support import encode
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,9 +40,7 @@ def astronaut_rgb() -> np.ndarray:
 
 
 def jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
+    return encode(rgb, "JPEG", quality=quality)
 
 
 def photo_640x480() -> bytes:

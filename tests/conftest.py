@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.support import encode  # noqa: F401  (re-exported for the unit tests)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
@@ -42,11 +42,6 @@ def astronaut_rgb() -> np.ndarray:
     return data.astronaut()
 
 
-def encode(pixels: np.ndarray, fmt: str = "JPEG", **options) -> bytes:
-    """Encode an RGB/gray/RGBA array with Pillow."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
+
+import numpy as np
+from PIL import Image
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
@@ -17,3 +21,17 @@ def png_header_only(width: int, height: int, color_type: int = 0) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _png_chunk(b"IEND", b""))
+
+
+def encode(pixels: np.ndarray, fmt: str = "JPEG", **options) -> bytes:
+    """Encode an RGB/gray/RGBA array with Pillow."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
+    """A JPEG of the stored pixels ``rgb`` tagged with EXIF ``orientation``."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(rgb, "JPEG", quality=95, exif=exif.tobytes())

@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from facegender.local import ServerStartError, is_healthy, serve_in_subprocess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from facegender.local import ServerStartError, serve_in_subprocess
 
 with warnings.catch_warnings():

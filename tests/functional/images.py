@@ -7,7 +7,12 @@ import io
 
 import numpy as np
 from PIL import Image
-from tests.support import png_header_only  # noqa: F401  (re-exported for the API tests)
+
+from tests.support import (  # noqa: F401  (re-exported for the API tests)
+    encode,
+    jpeg_with_orientation,
+    png_header_only,
+)
 
 
 def astronaut() -> np.ndarray:
@@ -17,10 +22,6 @@ def astronaut() -> np.ndarray:
     return data.astronaut()
 
 
-def encode(pixels: np.ndarray, fmt: str = "JPEG", **options) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def portrait() -> np.ndarray:
@@ -30,10 +31,6 @@ def portrait() -> np.ndarray:
     return canvas
 
 
-def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    return encode(rgb, "JPEG", quality=95, exif=exif.tobytes())
 
 
 def stored_for_orientation(upright: np.ndarray, orientation: int) -> np.ndarray:

@@ -15,10 +15,10 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from facegender.api import create_app
 from facegender.telemetry import Telemetry
+from PIL import Image
+
 from tests.conftest import SAMPLES, need
 
 from .conftest import assert_error, make_event

@@ -8,12 +8,11 @@ import string
 
 import numpy as np
 import pytest
+from facegender.errors import FaceGenderError
+from facegender.imaging import DecodedImage, decode_image, image_bytes_from_text
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-
-from facegender.errors import FaceGenderError
-from facegender.imaging import DecodedImage, decode_image, image_bytes_from_text
 
 from .images import astronaut, encode
 

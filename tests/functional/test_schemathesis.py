@@ -5,10 +5,9 @@ methods are 405 with ``Allow``; schema-violating requests are refused."""
 from __future__ import annotations
 
 import schemathesis
+from facegender.api import create_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
-
-from facegender.api import create_app
 
 # BMP bodies are bytes like any other file upload; schemathesis only knows JPEG/PNG/WebP/GIF.
 schemathesis.serializer.alias("image/bmp", "application/octet-stream")

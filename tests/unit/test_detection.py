@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
 from facegender.detection import Box, DetectorParams, detect_faces
 from facegender.imaging import decode_image
 

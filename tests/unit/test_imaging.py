@@ -7,18 +7,11 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from facegender import errors
 from facegender.imaging import decode_image, image_bytes_from_text
-from tests.conftest import encode
-from tests.support import png_header_only
+from PIL import Image
 
-
-def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    return encode(rgb, "JPEG", quality=95, exif=exif.tobytes())
+from tests.support import encode, jpeg_with_orientation, png_header_only
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from facegender.model import FLOAT32_ARRAYS, EigenfaceModel
 from facegender.preprocessing import FACE_SIZE, mirror
 from facegender.settings import DEFAULT_MODEL_DIR
+
 from tests.conftest import REPO_ROOT
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 from facegender.detection import Box, detect_faces
 from facegender.imaging import decode_image
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, mirror, to_png_gray
+
 from tests.conftest import encode
 
 
@@ -59,9 +59,9 @@ def test_png_of_a_crop_round_trips(astronaut_rgb):
 
 def test_training_and_serving_preprocess_identically(astronaut_rgb, tmp_path):
     """The training crops module and the service take the same path from file to model input."""
-    from training.crops import _boxes_for_chunk, _crops_for_chunk, serving_detector
-
     from facegender.detection import DetectorParams
+
+    from training.crops import _boxes_for_chunk, _crops_for_chunk, serving_detector
 
     path = tmp_path / "astronaut.jpg"
     path.write_bytes(encode(astronaut_rgb, "JPEG", quality=90))

@@ -7,12 +7,12 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from facegender.errors import FaceGenderError
 from facegender.service import FaceService
+from PIL import Image
+
 from tests.conftest import encode
-from tests.unit.test_imaging import jpeg_with_orientation
+from tests.support import jpeg_with_orientation
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import json
 import joblib
 import numpy as np
 import pytest
-
 from facegender.model import EigenfaceModel
+
 from tests.conftest import DATA, need
 
 
@@ -49,10 +49,11 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
 def test_numpy_model_matches_scikit_learn_on_the_test_split(small_run):
     """Decision values and calibrated probabilities agree to 1e-6 on held-out faces."""
     card, options = small_run
+    from joblib import Memory
+
     from training.crops import crop_boxes, largest_face_boxes, serving_detector
     from training.data import load_split
     from training.pipeline import _limit
-    from joblib import Memory
 
     runtime = EigenfaceModel.load(options.model_dir)
     sklearn_model = joblib.load(options.output / "sklearn_model.joblib")
