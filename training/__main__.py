@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip training the seed recipe for comparison")
     parser.add_argument("--limit", type=int, default=None,
                         help="use at most this many images per class, dataset and split")
-    parser.add_argument("--grid-samples", type=int, default=5000,
-                        help="images (before mirroring) the grid search uses")
+    parser.add_argument("--grid-samples", type=int, default=Options.grid_samples,
+                        help="images (before mirroring) the grid search uses (default %(default)s)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
 

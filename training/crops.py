@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from facegender.detection import Box, DetectorParams, detect_faces
 from facegender.imaging import decode_image
-from facegender.preprocessing import FACE_SIZE, CropParams, crop_face
+from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, eyes_to_align
 
 log = logging.getLogger(__name__)
 CHUNK = 64
@@ -96,5 +96,6 @@ def _crops_for_chunk(paths: list[str], boxes: list, params: CropParams) -> np.nd
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     for i, (path, box) in enumerate(zip(paths, boxes)):
         if box is not None:
-            faces[i] = crop_face(_gray(path), Box(*box), params)
+            gray, box = _gray(path), Box(*box)
+            faces[i] = crop_face(gray, box, params, eyes_to_align(gray, box, params))
     return faces

@@ -101,6 +101,27 @@ def grid_search(faces, y, groups, weights, recipe: Recipe, *, max_samples: int,
     return search
 
 
+def choose_params(search: GridSearchCV) -> tuple[dict, float]:
+    """The candidate to fit: the smallest C that is within one standard error of the best.
+
+    The one-standard-error rule: candidates closer than the CV noise are ties, and the most
+    regularised (smallest C) of them generalises and calibrates best. Within that C, the
+    candidate with the best mean accuracy wins.
+
+    Returns the parameters and their mean grouped-CV accuracy.
+    """
+    cv = search.cv_results_
+    means = np.asarray(cv["mean_test_score"])
+    best = int(np.argmax(means))
+    n_splits = search.n_splits_
+    threshold = means[best] - np.asarray(cv["std_test_score"])[best] / np.sqrt(n_splits)
+    c_values = np.asarray(cv["param_svm__C"], dtype=float)
+    smallest_c = c_values[means >= threshold].min()
+    candidates = np.flatnonzero(c_values == smallest_c)
+    chosen = int(candidates[np.argmax(means[candidates])])
+    return dict(cv["params"][chosen]), float(means[chosen])
+
+
 def fit_calibrated(faces, y, groups, weights, recipe: Recipe, params: dict, classes, *,
                    n_splits: int = 3, n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
     """Fit the final pipeline on all faces and calibrate it on grouped out-of-fold decisions.

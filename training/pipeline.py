@@ -29,7 +29,7 @@ from .crops import crop_boxes, largest_face_boxes, serving_detector
 from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
 from .export import model_arrays, write_artifact
-from .fit import fit_calibrated, grid_search, sample_weights, store_in_float32
+from .fit import choose_params, fit_calibrated, grid_search, sample_weights, store_in_float32
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 
@@ -46,7 +46,7 @@ class Options:
     model_dir: Path | None = DEFAULT_MODEL_DIR
     recipe: Recipe = IMPROVED
     with_seed: bool = True
-    grid_samples: int = 5000
+    grid_samples: int = 10000
     cv_splits: int = 3
     n_jobs: int = 2
     limit: int | None = None  # images per split and dataset, for quick runs
@@ -94,15 +94,16 @@ def run(options: Options) -> dict:
         search = grid_search(faces, fit_set.y, fit_set.group, weights, recipe,
                              max_samples=options.grid_samples, n_splits=options.cv_splits,
                              n_jobs=options.n_jobs)
-        best = search.best_params_
-    log.info("best parameters %s, grouped CV accuracy %.4f", best, search.best_score_)
+        best, best_accuracy = choose_params(search)
+    log.info("chosen parameters %s, grouped CV accuracy %.4f (best %.4f)", best, best_accuracy,
+             search.best_score_)
 
     with timer.stage("fit_and_calibrate"):
         trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, weights, recipe, best, CLASSES,
                                     n_splits=options.cv_splits, n_jobs=options.n_jobs)
         trained = store_in_float32(trained)
 
-    card = _card(recipe, train, fit_set, search, trained)
+    card = _card(recipe, train, fit_set, search, (best, best_accuracy), trained)
     runtime = EigenfaceModel(model_arrays(trained), card)
 
     with timer.stage("evaluate"):
@@ -181,7 +182,9 @@ def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timer
     return metrics
 
 
-def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, trained) -> dict:
+def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tuple[dict, float],
+          trained) -> dict:
+    chosen, chosen_accuracy = choice
     pca = trained.pipeline.named_steps["pca"]
     svm = trained.pipeline.named_steps["svm"]
     counts = {
@@ -243,13 +246,14 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, trained) -> 
                                   + (", datasets weighted equally" if recipe.balance_datasets else "")},
         "grid_search": {
             "cv": "GroupKFold by person (CelebA identity)",
-            "best_params": {k: (v.item() if hasattr(v, "item") else v)
-                            for k, v in search.best_params_.items()},
+            "selection": "the smallest C within one standard error of the best mean accuracy",
+            "chosen_params": _plain(chosen),
+            "chosen_cv_accuracy": round(chosen_accuracy, 4),
             "best_cv_accuracy": round(float(search.best_score_), 4),
             "candidates": [
-                {"params": {k: (v.item() if hasattr(v, "item") else v) for k, v in p.items()},
-                 "mean_accuracy": round(float(m), 4)}
-                for p, m in zip(cv["params"], cv["mean_test_score"])
+                {"params": _plain(p), "mean_accuracy": round(float(m), 4),
+                 "std_accuracy": round(float(sd), 4)}
+                for p, m, sd in zip(cv["params"], cv["mean_test_score"], cv["std_test_score"])
             ],
         },
         "training": {
@@ -258,6 +262,10 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, trained) -> 
             "python": platform.python_version(),
         },
     }
+
+
+def _plain(params: dict) -> dict:
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
 def _limit(samples: Samples, limit: int | None) -> Samples:

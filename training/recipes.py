@@ -32,10 +32,10 @@ class Recipe:
 IMPROVED = Recipe(
     name="improved",
     detector=DetectorParams(),
-    crop=CropParams(margin=0.0, normalization="clahe"),
+    crop=CropParams(margin=0.0, normalization="clahe", align_eyes=True),
     pca_grid=(100,),
     c_grid=(3.0, 10.0),
-    gamma_grid=(0.012, 0.018),
+    gamma_grid=(0.012, 0.018, 0.025),
     mirror_augment=False,
     mirror_average=True,
     balance_datasets=False,

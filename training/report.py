@@ -8,6 +8,7 @@ HEADLINE = [
     ("accuracy_detected", "accuracy over detected faces"),
     ("roc_auc", "ROC AUC"),
     ("expected_calibration_error", "expected calibration error"),
+    ("calibration_error_if_calibrated", "the same, for a perfectly calibrated model (noise floor)"),
 ]
 
 

@@ -73,19 +73,20 @@ class DetectorParams:
 _per_thread = threading.local()
 
 
-def load_cascade() -> cv2.CascadeClassifier:
-    """The frontal-face cascade that ships with OpenCV, loaded once per thread.
+def load_cascade(name: str = CASCADE_FILE) -> cv2.CascadeClassifier:
+    """A Haar cascade that ships with OpenCV (``cv2.data.haarcascades``), loaded once per thread.
 
     ``CascadeClassifier`` keeps scratch state inside the object, so threads serving requests
     at the same time must not share one.
     """
-    cascade = getattr(_per_thread, "cascade", None)
+    cascades = _per_thread.__dict__.setdefault("cascades", {})
+    cascade = cascades.get(name)
     if cascade is None:
-        path = cv2.data.haarcascades + CASCADE_FILE
+        path = cv2.data.haarcascades + name
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
             raise RuntimeError(f"Cannot load the Haar cascade from {path}")
-        _per_thread.cascade = cascade
+        cascades[name] = cascade
     return cascade
 
 

@@ -1,21 +1,27 @@
-"""Face preprocessing: the one function that turns a detected box into a model input.
+"""Face preprocessing: the one function that turns a detected face into a model input.
 
-Training and serving both call :func:`crop_face` with the parameters recorded in the model
-artifact, so a face is framed, resized and normalised the same way in both.
+Training and serving both call :func:`eyes_to_align` and :func:`crop_face` with the parameters
+recorded in the model artifact, so a face is framed, resized and normalised the same way in both.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import cv2
 import numpy as np
 
 from .detection import Box
+from .eyes import Eyes, find_eyes
 
 #: Side of the square face image the model sees.
 FACE_SIZE = 100
 NORMALIZATIONS = ("none", "equalize", "clahe")
+#: Where the eyes sit, on average, in the frontal-face cascade's box: height of the eye line
+#: and distance between the eyes, as fractions of the box side (measured on 465 training faces).
+#: An eye-aligned crop puts them there, so it frames a face like the plain box crop on average.
+EYE_HEIGHT, EYE_SPAN = 0.364, 0.397
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,13 @@ class CropParams:
         the Haar box stops at the brows and chin, a little context helps the classifier.
     normalization : photometric normalisation of the crop: ``"none"``, ``"equalize"``
         (global histogram equalisation) or ``"clahe"`` (contrast-limited, local).
+    align_eyes : rotate and scale the crop so the eyes land on fixed points, where the eye
+        cascade finds them (see :mod:`facegender.eyes`); the box crop otherwise.
     """
 
     margin: float = 0.0
     normalization: str = "none"
+    align_eyes: bool = False
 
     def __post_init__(self):
         if self.normalization not in NORMALIZATIONS:
@@ -42,7 +51,17 @@ class CropParams:
         return asdict(self)
 
 
-def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams()) -> np.ndarray:
+def eyes_to_align(gray: np.ndarray, box: Box, params: CropParams) -> Eyes | None:
+    """The eyes :func:`crop_face` should align on: found when ``params.align_eyes``, else None.
+
+    A separate step because it is a search (a second Haar cascade, about 1.5 ms a face): the
+    service times it with detection, and :func:`crop_face` stays pure geometry.
+    """
+    return find_eyes(gray, box) if params.align_eyes else None
+
+
+def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
+              eyes: Eyes | None = None) -> np.ndarray:
     """Cut one face out of a grayscale image and make it a model input.
 
     Parameters
@@ -51,34 +70,75 @@ def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams()) -> 
     box : Box
         In ``gray``'s pixel coordinates.
     params : CropParams
+    eyes : Eyes, optional
+        From :func:`eyes_to_align`. When given, the crop is rotated and scaled so the eyes sit
+        level at ``EYE_HEIGHT``, ``EYE_SPAN`` apart (of the box grown by the margin); without
+        them the crop is the box grown by the margin.
 
     Returns
     -------
     ndarray of shape (FACE_SIZE, FACE_SIZE), dtype float32
-        Values in [0, 1]. Where the framed box leaves the image, edge pixels are repeated.
+        Values in [0, 1]. Where the frame leaves the image, edge pixels are repeated.
     """
     x, y, w, h = box
-    grow_x, grow_y = round(w * params.margin), round(h * params.margin)
+    height, width = gray.shape[:2]
+    if w <= 0 or h <= 0 or x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise ValueError(f"The box {tuple(box)} lies outside the {width}x{height} image")
+    face = _eye_aligned(gray, box, eyes, params.margin) if eyes else _box_crop(gray, box, params.margin)
+    if params.normalization == "equalize":
+        face = cv2.equalizeHist(face)
+    elif params.normalization == "clahe":
+        face = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(face)
+    return face.astype(np.float32) / np.float32(255.0)
+
+
+def _box_crop(gray: np.ndarray, box: Box, margin: float) -> np.ndarray:
+    x, y, w, h = box
+    grow_x, grow_y = round(w * margin), round(h * margin)
     x0, y0, x1, y1 = x - grow_x, y - grow_y, x + w + grow_x, y + h + grow_y
     height, width = gray.shape[:2]
     patch = gray[max(0, y0):min(height, y1), max(0, x0):min(width, x1)]
-    if patch.size == 0:
-        raise ValueError(f"The box {tuple(box)} lies outside the {width}x{height} image")
     if (x0, y0, x1, y1) != (max(0, x0), max(0, y0), min(width, x1), min(height, y1)):
         patch = cv2.copyMakeBorder(
             patch, max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width),
             cv2.BORDER_REPLICATE,
         )
     shrinking = patch.shape[0] > FACE_SIZE
-    face = cv2.resize(
+    return cv2.resize(
         patch, (FACE_SIZE, FACE_SIZE),
         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC,
     )
-    if params.normalization == "equalize":
-        face = cv2.equalizeHist(face)
-    elif params.normalization == "clahe":
-        face = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(face)
-    return face.astype(np.float32) / np.float32(255.0)
+
+
+def _eye_aligned(gray: np.ndarray, box: Box, eyes: Eyes, margin: float) -> np.ndarray:
+    (lx, ly), (rx, ry) = eyes
+    frame = 1 + 2 * margin
+    target_span = FACE_SIZE * EYE_SPAN / frame
+    target_height = FACE_SIZE * (EYE_HEIGHT + margin) / frame
+    scale = target_span / max(math.hypot(rx - lx, ry - ly), 1e-6)
+    angle = math.degrees(math.atan2(ry - ly, rx - lx))
+    centre = ((lx + rx) / 2, (ly + ry) / 2)
+    source = gray
+    if scale < 1:
+        # Shrink the face's neighbourhood with area averaging first, as the box crop does:
+        # warpAffine alone would sample every few pixels and alias.
+        x, y, w, h = box
+        reach = int(math.ceil(w * (1 + margin)))
+        x0, y0 = max(0, x - reach), max(0, y - reach)
+        region = gray[y0:y + h + reach, x0:x + w + reach]
+        size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
+        source = cv2.resize(region, size, interpolation=cv2.INTER_AREA)
+        fx, fy = size[0] / region.shape[1], size[1] / region.shape[0]
+        centre = ((centre[0] - x0) * fx, (centre[1] - y0) * fy)
+        scale /= fx
+    matrix = cv2.getRotationMatrix2D(centre, angle, scale)
+    matrix[0, 2] += FACE_SIZE / 2 - centre[0]
+    matrix[1, 2] += target_height - centre[1]
+    return cv2.warpAffine(
+        source, matrix, (FACE_SIZE, FACE_SIZE),
+        flags=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def mirror(face: np.ndarray) -> np.ndarray:

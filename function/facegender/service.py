@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .detection import Box, detect_faces, load_cascade
+from .eyes import EYE_CASCADE_FILE
 from .imaging import DecodedImage, decode_image
 from .model import EigenfaceModel
-from .preprocessing import crop_face, to_png_gray
+from .preprocessing import crop_face, eyes_to_align, to_png_gray
 from .errors import InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
@@ -34,10 +35,11 @@ class FaceService:
     @classmethod
     def load(cls, settings: Settings | None = None,
              telemetry: Telemetry | None = None) -> "FaceService":
-        """Load the model from ``settings.model_dir``, check the cascade loads, one thread each."""
+        """Load the model from ``settings.model_dir``, check the cascades load, one thread each."""
         settings = settings or get_settings()
         use_one_thread_per_request()
         load_cascade()
+        load_cascade(EYE_CASCADE_FILE)
         return cls(EigenfaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
@@ -75,10 +77,11 @@ class FaceService:
                                  max_pixels=self.settings.max_pixels)
         decoded = time.perf_counter()
         with stage("detect"):
-            boxes = detect_faces(image.pixels, self.model.detector_params)
+            boxes = detect_faces(image.pixels, self.model.detector_params)[:max_faces]
+            eyes = [eyes_to_align(image.pixels, box, self.model.crop_params) for box in boxes]
         detected = time.perf_counter()
         with stage("classify"):
-            faces = self._classify_boxes(image, boxes, include_crops, max_faces)
+            faces = self._classify_boxes(image, boxes, eyes, include_crops)
         done = time.perf_counter()
         return {
             "faces": faces,
@@ -97,13 +100,13 @@ class FaceService:
             },
         }
 
-    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], include_crops: bool,
-                        max_faces: int) -> list[dict]:
+    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], eyes: list,
+                        include_crops: bool) -> list[dict]:
         if not boxes:
             return []
         model = self.model
-        crops = np.stack([crop_face(image.pixels, box, model.crop_params)
-                          for box in boxes[:max_faces]])
+        crops = np.stack([crop_face(image.pixels, box, model.crop_params, face_eyes)
+                          for box, face_eyes in zip(boxes, eyes)])
         out = model.predict(crops)
         rebuilt = model.reconstruct(crops) if include_crops else None
         faces = []

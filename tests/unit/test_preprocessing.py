@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from facegender.detection import Box, detect_faces
 from facegender.imaging import decode_image
-from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, mirror, to_png_gray
+from facegender.preprocessing import (
+    FACE_SIZE, CropParams, crop_face, eyes_to_align, mirror, to_png_gray,
+)
 
 from tests.conftest import encode
 
@@ -65,12 +67,12 @@ def test_training_and_serving_preprocess_identically(astronaut_rgb, tmp_path):
 
     path = tmp_path / "astronaut.jpg"
     path.write_bytes(encode(astronaut_rgb, "JPEG", quality=90))
-    params = CropParams(0.0, "clahe")
+    params = CropParams(0.0, "clahe", align_eyes=True)
     [train_box] = _boxes_for_chunk([str(path)], serving_detector(DetectorParams()))
     [train_face] = _crops_for_chunk([str(path)], [train_box], params)
 
     gray = decode_image(path.read_bytes(), max_side=2 * DetectorParams().max_side).pixels
     [serve_box] = detect_faces(gray, DetectorParams())
-    serve_face = crop_face(gray, serve_box, params)
+    serve_face = crop_face(gray, serve_box, params, eyes_to_align(gray, serve_box, params))
     assert tuple(train_box) == tuple(serve_box)
     assert np.array_equal(train_face, serve_face)
