@@ -211,6 +211,9 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tupl
             "Two labels only; people who are non-binary or whose presentation differs from "
             "the annotators' reading get a wrong or meaningless label.",
             "Frontal faces only: the Haar cascade misses profiles and strongly tilted heads.",
+            "Crops are aligned on the eyes where the eye cascade finds both (about 4 faces in "
+            "5); closed eyes, glare on glasses or a turned head leave the plain face-box crop, "
+            "and those faces are classified less accurately.",
             "Trained on adult celebrities (CelebA) and UTKFace; accuracy is lower for children "
             "and differs between groups (see metrics).",
             "Grayscale 100x100 crops: lighting, glasses, hats and make-up sway the result.",
