@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from facegender.detection import Box, DetectorParams, detect_faces
 from facegender.imaging import decode_image
+from facegender.eyes import EyeSearch
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, eyes_to_align
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,10 @@ def crop_boxes(
         (paths[i:i + CHUNK].tolist(), boxes[i:i + CHUNK])
         for i in range(0, len(paths), CHUNK)
     ]
+    # The eye search's settings are an argument so that they are part of the cache key.
+    search = EyeSearch()
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(cached)(chunk, chunk_boxes, params) for chunk, chunk_boxes in jobs
+        delayed(cached)(chunk, chunk_boxes, params, search) for chunk, chunk_boxes in jobs
     )
     parts = [r for r in tqdm(results, total=len(jobs), desc=desc, unit="chunk", leave=False)]
     return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
@@ -92,10 +95,11 @@ def _boxes_for_chunk(paths: list[str], detect) -> list[Box | None]:
     return out
 
 
-def _crops_for_chunk(paths: list[str], boxes: list, params: CropParams) -> np.ndarray:
+def _crops_for_chunk(paths: list[str], boxes: list, params: CropParams,
+                     search: EyeSearch = EyeSearch()) -> np.ndarray:
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     for i, (path, box) in enumerate(zip(paths, boxes)):
         if box is not None:
             gray, box = _gray(path), Box(*box)
-            faces[i] = crop_face(gray, box, params, eyes_to_align(gray, box, params))
+            faces[i] = crop_face(gray, box, params, eyes_to_align(gray, box, params, search))
     return faces

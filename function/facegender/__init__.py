@@ -15,7 +15,7 @@ from .detection import Box, DetectorParams, detect_faces  # noqa: E402
 from .errors import FaceGenderError  # noqa: E402
 from .imaging import DecodedImage, decode_image  # noqa: E402
 from .model import EigenfaceModel  # noqa: E402
-from .eyes import Eyes, find_eyes  # noqa: E402
+from .eyes import Eyes, EyeSearch, find_eyes  # noqa: E402
 from .preprocessing import FACE_SIZE, CropParams, crop_face, eyes_to_align  # noqa: E402
 from .service import FaceService  # noqa: E402
 
@@ -26,6 +26,7 @@ __all__ = [
     "DecodedImage",
     "DetectorParams",
     "EigenfaceModel",
+    "EyeSearch",
     "Eyes",
     "FaceGenderError",
     "FaceService",

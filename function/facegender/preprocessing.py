@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .detection import Box
-from .eyes import Eyes, find_eyes
+from .eyes import Eyes, EyeSearch, find_eyes
 
 #: Side of the square face image the model sees.
 FACE_SIZE = 100
@@ -51,13 +51,14 @@ class CropParams:
         return asdict(self)
 
 
-def eyes_to_align(gray: np.ndarray, box: Box, params: CropParams) -> Eyes | None:
+def eyes_to_align(gray: np.ndarray, box: Box, params: CropParams,
+                  search: EyeSearch = EyeSearch()) -> Eyes | None:
     """The eyes :func:`crop_face` should align on: found when ``params.align_eyes``, else None.
 
-    A separate step because it is a search (a second Haar cascade, about 1.5 ms a face): the
-    service times it with detection, and :func:`crop_face` stays pure geometry.
+    A separate step because it is a search (a second Haar cascade, 2-4 ms a face): the service
+    times it with detection, and :func:`crop_face` stays pure geometry.
     """
-    return find_eyes(gray, box) if params.align_eyes else None
+    return find_eyes(gray, box, search) if params.align_eyes else None
 
 
 def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
