@@ -18,6 +18,7 @@ from facegender.detection import Box, DetectorParams, detect_faces
 from facegender.imaging import decode_image
 from facegender.eyes import EyeSearch
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, eyes_to_align
+from facegender.service import use_one_thread_per_request
 
 log = logging.getLogger(__name__)
 CHUNK = 64
@@ -97,6 +98,7 @@ def _boxes_for_chunk(paths: list[str], detect) -> list[Box | None]:
 
 def _crops_for_chunk(paths: list[str], boxes: list, params: CropParams,
                      search: EyeSearch = EyeSearch()) -> np.ndarray:
+    use_one_thread_per_request()  # OpenCV as the service runs it
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     for i, (path, box) in enumerate(zip(paths, boxes)):
         if box is not None:

@@ -83,8 +83,10 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch()) -> Ey
         band, search.scale_factor, search.min_neighbors,
         minSize=(search.min_eye, search.min_eye), maxSize=(search.max_eye, search.max_eye),
     )
-    centres = [(float(x + (ex + ew / 2) / scale), float(top + (ey + eh / 2) / scale))
-               for ex, ey, ew, eh in np.reshape(found, (-1, 4))]
+    # Sorted, so that ties between equally plausible pairs do not depend on the cascade's
+    # output order (which can change with OpenCV's thread count).
+    centres = sorted((float(x + (ex + ew / 2) / scale), float(top + (ey + eh / 2) / scale))
+                     for ex, ey, ew, eh in np.reshape(found, (-1, 4)))
     middle = x + w / 2
     best, best_score = None, float("inf")
     for left in (c for c in centres if c[0] < middle):
