@@ -85,7 +85,10 @@ def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
     height, width = gray.shape[:2]
     if w <= 0 or h <= 0 or x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise ValueError(f"The box {tuple(box)} lies outside the {width}x{height} image")
-    face = _eye_aligned(gray, box, eyes, params.margin) if eyes else _box_crop(gray, box, params.margin)
+    if eyes:
+        face = _eye_aligned(gray, box, eyes, params.margin)
+    else:
+        face = _box_crop(gray, box, params.margin)
     if params.normalization == "equalize":
         face = cv2.equalizeHist(face)
     elif params.normalization == "clahe":
@@ -124,7 +127,7 @@ def _eye_aligned(gray: np.ndarray, box: Box, eyes: Eyes, margin: float) -> np.nd
         # Shrink the face's neighbourhood with area averaging first, as the box crop does:
         # warpAffine alone would sample every few pixels and alias.
         x, y, w, h = box
-        reach = int(math.ceil(w * (1 + margin)))
+        reach = math.ceil(w * (1 + margin))
         x0, y0 = max(0, x - reach), max(0, y - reach)
         region = gray[y0:y + h + reach, x0:x + w + reach]
         size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
