@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,6 +34,19 @@ def require_sam() -> Path:
     if not SAM.exists():
         pytest.skip(f"!!! SAM CLI missing at {SAM}: run `make sam-venv` (make test does it)")
     return SAM
+
+
+def run_sam(*args: str, timeout: float) -> subprocess.CompletedProcess:
+    """Run the SAM CLI (skipping when it is missing) from the repository, output captured."""
+    return subprocess.run(
+        [str(require_sam()), *args],
+        check=False,
+        cwd=REPO_ROOT,
+        env=sam_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def cfn_lint_executable() -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from aws_support import FUNCTION_ID, REPO_ROOT, TEMPLATE, require_sam, sam_env
+from aws_support import FUNCTION_ID, TEMPLATE, run_sam
 
 
 @pytest.fixture(scope="session")
@@ -28,25 +27,9 @@ def built_function(tmp_path_factory) -> Path:
 
     The built template is ``<folder>/../template.yaml``, for `sam local`.
     """
-    sam = require_sam()
     build_dir = tmp_path_factory.mktemp("sam") / "build"
-    completed = subprocess.run(
-        [
-            str(sam),
-            "build",
-            "--template-file",
-            str(TEMPLATE),
-            "--build-dir",
-            str(build_dir),
-            "--no-cached",
-        ],
-        check=False,
-        cwd=REPO_ROOT,
-        env=sam_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    completed = run_sam("build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir),
+                        "--no-cached", timeout=900)
     if completed.returncode != 0:
         pytest.fail(
             f"sam build failed ({completed.returncode}):\n"

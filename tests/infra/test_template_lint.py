@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
-from aws_support import TEMPLATE, cfn_lint_executable, require_sam, sam_env
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from aws_support import REPO_ROOT, TEMPLATE, cfn_lint_executable, run_sam
 
 
 def test_cfn_lint_passes():
@@ -25,15 +22,6 @@ def test_cfn_lint_passes():
 
 @pytest.mark.sam
 def test_sam_validate_lint_passes():
-    sam = require_sam()
-    completed = subprocess.run(
-        [str(sam), "validate", "--lint", "--template-file", str(TEMPLATE)],
-        check=False,
-        cwd=REPO_ROOT,
-        env=sam_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_sam("validate", "--lint", "--template-file", str(TEMPLATE), timeout=300)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "is a valid SAM Template" in completed.stdout + completed.stderr
