@@ -30,17 +30,9 @@ class Predictions:
 def expected_calibration_error(y: np.ndarray, p_male: np.ndarray,
                                n_bins: int = N_CALIBRATION_BINS) -> float:
     """ECE of the confidence of the predicted label, in equal-width bins over [0.5, 1]."""
-    predicted = (p_male >= 0.5).astype(int)
-    confidence = np.where(predicted == 1, p_male, 1 - p_male)
-    correct = predicted == y
-    edges = np.linspace(0.5, 1.0, n_bins + 1)
-    bins = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
-    ece = 0.0
-    for b in range(n_bins):
-        mask = bins == b
-        if mask.any():
-            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(ece)
+    return float(sum(count * abs(accuracy - confidence)
+                     for confidence, accuracy, count in reliability_curve(y, p_male, n_bins))
+                 / len(y))
 
 
 def calibration_error_floor(p_male: np.ndarray, n_draws: int = 200, seed: int = 0) -> float:
@@ -57,16 +49,18 @@ def calibration_error_floor(p_male: np.ndarray, n_draws: int = 200, seed: int = 
 
 
 def reliability_curve(y, p_male, n_bins: int = N_CALIBRATION_BINS):
-    """(mean confidence, accuracy, count) per bin, for the reliability diagram."""
+    """(mean confidence, accuracy, count) per non-empty bin of the predicted label's
+    confidence, equal-width bins over [0.5, 1]: the reliability diagram and the ECE."""
     predicted = (p_male >= 0.5).astype(int)
     confidence = np.where(predicted == 1, p_male, 1 - p_male)
+    correct = predicted == y
     edges = np.linspace(0.5, 1.0, n_bins + 1)
     bins = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
     rows = []
     for b in range(n_bins):
         mask = bins == b
         if mask.any():
-            rows.append((float(confidence[mask].mean()), float((predicted[mask] == y[mask]).mean()),
+            rows.append((float(confidence[mask].mean()), float(correct[mask].mean()),
                          int(mask.sum())))
     return rows
 
