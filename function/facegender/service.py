@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .detection import Box, detect_faces, load_cascade
-from .eyes import EYE_CASCADE_FILE
+from .eyes import EYE_CASCADE_FILE, Eyes
 from .imaging import DecodedImage, decode_image
 from .model import EigenfaceModel
 from .preprocessing import crop_face, eyes_to_align, to_png_gray
@@ -100,7 +100,7 @@ class FaceService:
             },
         }
 
-    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], eyes: list,
+    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], eyes: list[Eyes | None],
                         include_crops: bool) -> list[dict]:
         if not boxes:
             return []
