@@ -7,29 +7,44 @@ from pathlib import Path
 
 import numpy as np
 
-from facegender.model import ARRAY_NAMES, CARD_FILE, FLOAT32_ARRAYS, MODEL_FILE
+from facegender.model import CARD_FILE, CHANNEL_ARRAYS, FLOAT32_ARRAYS, MODEL_FILE, SVM_ARRAYS
 
 from .fit import TrainedModel
 
 
 def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
-    """The fitted arrays under scikit-learn's names (see ``facegender.model.ARRAY_NAMES``)."""
-    pca = model.pipeline.named_steps["pca"]
+    """The fitted arrays under scikit-learn's names (see ``facegender.model``)."""
+    arrays = {}
+    for name, channel in model.pipeline.named_steps["channels"].transformer_list:
+        pca = channel.named_steps["pca"]
+        arrays.update({f"{name}.{attribute}": getattr(pca, attribute)
+                       for attribute in CHANNEL_ARRAYS})
     svm = model.pipeline.named_steps["svm"]
-    arrays = {
-        "mean_": pca.mean_,
-        "components_": pca.components_,
-        "explained_variance_": pca.explained_variance_,
+    arrays.update({
         "support_vectors_": svm.support_vectors_,
         "dual_coef_": svm.dual_coef_,
         "intercept_": svm.intercept_,
         "calibration_": np.array(model.calibration_ab),
-    }
-    assert set(arrays) == set(ARRAY_NAMES)
-    arrays = {name: np.ascontiguousarray(value, dtype=np.float64) for name, value in arrays.items()}
-    for name in FLOAT32_ARRAYS:  # rounded to float32 values by fit.store_in_float32: lossless
-        arrays[name] = arrays[name].astype(np.float32)
-    return arrays
+    })
+    assert set(SVM_ARRAYS) <= set(arrays)
+    out = {}
+    for name, value in arrays.items():
+        value = np.ascontiguousarray(value, dtype=np.float64)
+        # Rounded to float32 values by fit.store_in_float32: storing them so is lossless.
+        out[name] = value.astype(np.float32) if name.split(".")[-1] in FLOAT32_ARRAYS else value
+    return out
+
+
+def channel_records(model: TrainedModel) -> list[dict]:
+    """The card's ``channels``: what each channel computes, its PCA size and its weight."""
+    union = model.pipeline.named_steps["channels"]
+    records = []
+    for spec, (_, channel) in zip(model.candidate.channels, union.transformer_list):
+        pca = channel.named_steps["pca"]
+        records.append({**spec.channel.to_dict(), "n_components": int(pca.n_components_),
+                        "weight": spec.weight,
+                        "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4)})
+    return records
 
 
 def write_artifact(model: TrainedModel, card: dict, folder: Path) -> Path:

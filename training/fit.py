@@ -1,39 +1,104 @@
-"""Model fitting: grouped grid search, final PCA + SVM fit, and Platt calibration."""
+"""Model fitting: the channel pipeline, the grouped search, the final fit and Platt calibration.
+
+The scikit-learn model is ``FeatureUnion`` of channels (features -> ``PCA(whiten=True)``,
+times the channel's weight) -> ``SVC(rbf)``, the shape ``facegender.model.FaceModel``
+evaluates with numpy.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from joblib import Parallel, delayed
-from sklearn.model_selection import GridSearchCV, GroupKFold
-from sklearn.pipeline import Pipeline
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
-from .recipes import Recipe
+from facegender.features import Channel
+from facegender.preprocessing import FACE_SIZE
 
 log = logging.getLogger(__name__)
 RANDOM_STATE = 0
 
 
-def build_pipeline(n_components: int = 150, C: float = 10.0, gamma: float = 0.004) -> Pipeline:
-    """Mean face + whitened eigenfaces, then an RBF SVM."""
-    return Pipeline([
-        ("pca", PCA(n_components=n_components, whiten=True, svd_solver="randomized",
-                    random_state=RANDOM_STATE)),
-        ("svm", SVC(kernel="rbf", C=C, gamma=gamma, cache_size=2000)),
-    ])
+@dataclass(frozen=True)
+class ChannelSpec:
+    """A channel as the model uses it: its PCA size and its weight in the kernel."""
+
+    channel: Channel
+    n_components: int
+    weight: float = 1.0
+
+    def describe(self) -> str:
+        weight = "" if self.weight == 1.0 else f" x{self.weight:g}"
+        return f"{self.channel.name} {self.n_components}{weight}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One point of the search: channels, C, and gamma relative to the code space's size.
+
+    Whitened codes have unit variance, so two faces are ``2 * dims`` apart in squared distance
+    on average, with ``dims`` the sum of ``weight**2 * n_components``; ``gamma_scale`` is
+    gamma times ``dims``, which keeps one grid meaningful for every channel set.
+    """
+
+    channels: tuple[ChannelSpec, ...]
+    C: float
+    gamma_scale: float
+
+    @property
+    def dims(self) -> float:
+        return sum(spec.weight ** 2 * spec.n_components for spec in self.channels)
+
+    @property
+    def gamma(self) -> float:
+        return self.gamma_scale / self.dims
+
+    def describe(self) -> str:
+        return (" + ".join(spec.describe() for spec in self.channels)
+                + f", C {self.C:g}, gamma {self.gamma_scale:g}/d")
+
+    def to_dict(self) -> dict:
+        return {"channels": [{"name": s.channel.name, "n_components": s.n_components,
+                              "weight": s.weight} for s in self.channels],
+                "C": self.C, "gamma_scale": self.gamma_scale, "gamma": self.gamma}
+
+
+def channel_features(X: np.ndarray, channel: Channel) -> np.ndarray:
+    """``FunctionTransformer`` step: flattened crops (n, FACE_SIZE**2) -> the channel's features."""
+    return channel.extract(np.asarray(X).reshape(-1, FACE_SIZE, FACE_SIZE))
+
+
+def build_union(channels: Sequence[ChannelSpec]) -> FeatureUnion:
+    """Each channel's features -> its own whitened PCA, weighted, side by side."""
+    return FeatureUnion(
+        [(spec.channel.name, Pipeline([
+            ("features", FunctionTransformer(channel_features,
+                                             kw_args={"channel": spec.channel})),
+            ("pca", PCA(n_components=spec.n_components, whiten=True, svd_solver="randomized",
+                        random_state=RANDOM_STATE)),
+        ])) for spec in channels],
+        transformer_weights={spec.channel.name: spec.weight for spec in channels},
+    )
+
+
+def build_svm(candidate: Candidate) -> SVC:
+    return SVC(kernel="rbf", C=candidate.C, gamma=candidate.gamma, cache_size=2000)
 
 
 @dataclass
 class TrainedModel:
     """The full scikit-learn model: the pipeline, its calibration and how to apply them.
 
-    ``decision(X)`` averages the decision values of each face and its mirror image when
+    ``decision(faces)`` averages the decision values of each face and its mirror image when
     ``mirror_average`` is set; ``predict_proba`` applies the fitted sigmoid to them.
     """
 
@@ -41,12 +106,12 @@ class TrainedModel:
     calibrator: LogisticRegression
     mirror_average: bool
     classes: tuple[str, str]
+    candidate: Candidate
 
     def decision(self, faces: np.ndarray) -> np.ndarray:
-        flat = faces.reshape(len(faces), -1).astype(np.float64)
-        values = self.pipeline.decision_function(flat)
+        values = self.pipeline.decision_function(_flat(faces))
         if self.mirror_average:
-            values = 0.5 * (values + self.pipeline.decision_function(_mirror_flat(faces)))
+            values = 0.5 * (values + self.pipeline.decision_function(_flat(faces[..., ::-1])))
         return values
 
     def predict_proba(self, faces: np.ndarray) -> np.ndarray:
@@ -58,17 +123,6 @@ class TrainedModel:
         return -float(self.calibrator.coef_[0, 0]), -float(self.calibrator.intercept_[0])
 
 
-def augment(faces: np.ndarray, y: np.ndarray, groups: np.ndarray, mirror: bool):
-    """Flatten to float64 rows, adding each face's mirror image (same label, same person) when
-    ``mirror`` is set. Float64 because PCA fitted on float32 keeps float32 arrays, and the numpy
-    runtime must match it to 1e-6."""
-    flat = faces.reshape(len(faces), -1).astype(np.float64)
-    if not mirror:
-        return flat, y, groups
-    return (np.concatenate([flat, _mirror_flat(faces)]), np.concatenate([y, y]),
-            np.concatenate([groups, groups]))
-
-
 def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
     """Weights that give each dataset the same total weight (mean 1), or all ones."""
     if not balance:
@@ -78,89 +132,145 @@ def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
     return np.array([per_name[d] for d in datasets])
 
 
-def grid_search(faces, y, groups, weights, recipe: Recipe, *, max_samples: int,
-                n_splits: int = 3, n_jobs: int = 2) -> GridSearchCV:
-    """Search PCA size, C and gamma with ``GroupKFold`` by person, on a subsample of people."""
-    index = _subsample_by_group(groups, max_samples)
-    X, y_aug, g_aug = augment(faces[index], y[index], groups[index], recipe.mirror_augment)
-    w_aug = np.tile(weights[index], len(X) // len(index))
-    search = GridSearchCV(
-        build_pipeline(),
-        {
-            "pca__n_components": list(recipe.pca_grid),
-            "svm__C": list(recipe.c_grid),
-            "svm__gamma": list(recipe.gamma_grid),
-        },
-        cv=GroupKFold(n_splits=n_splits),
-        scoring="accuracy",
-        n_jobs=n_jobs,
-        refit=False,
-        verbose=0,
-    )
-    search.fit(X, y_aug, groups=g_aug, svm__sample_weight=w_aug)
-    return search
+@dataclass
+class SearchResult:
+    """Grouped cross-validated accuracy of each candidate.
 
-
-def choose_params(search: GridSearchCV) -> tuple[dict, float]:
-    """The candidate to fit: the smallest C that is within one standard error of the best.
-
-    The one-standard-error rule: candidates closer than the CV noise are ties, and the most
-    regularised (smallest C) of them generalises and calibrates best. Within that C, the
-    candidate with the best mean accuracy wins.
-
-    Returns the parameters and their mean grouped-CV accuracy.
+    Attributes
+    ----------
+    candidates : list of Candidate
+    fold_accuracy : ndarray of shape (n_candidates, n_splits)
+    index : ndarray of int
+        The faces the search used (a subsample of whole people).
+    decisions : ndarray of shape (n_candidates, len(index))
+        Out-of-fold decision values, mirror-averaged, for breakdowns.
     """
-    cv = search.cv_results_
-    means = np.asarray(cv["mean_test_score"])
-    best = int(np.argmax(means))
-    n_splits = search.n_splits_
-    threshold = means[best] - np.asarray(cv["std_test_score"])[best] / np.sqrt(n_splits)
-    c_values = np.asarray(cv["param_svm__C"], dtype=float)
-    smallest_c = c_values[means >= threshold].min()
-    candidates = np.flatnonzero(c_values == smallest_c)
-    chosen = int(candidates[np.argmax(means[candidates])])
-    return dict(cv["params"][chosen]), float(means[chosen])
+
+    candidates: list[Candidate]
+    fold_accuracy: np.ndarray
+    index: np.ndarray
+    decisions: np.ndarray
+    n_support: list[int] = field(default_factory=list)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.fold_accuracy.mean(axis=1)
+
+    @property
+    def std(self) -> np.ndarray:
+        return self.fold_accuracy.std(axis=1)
+
+    def choose(self) -> int:
+        """The candidate to fit: the simplest within one standard error of the best.
+
+        Candidates closer than the CV noise are ties; among them the one with the fewest code
+        dimensions (faster per face), then the smallest C (more regularised: it generalises
+        and calibrates best), then the best mean wins.
+        """
+        means = self.mean
+        best = int(np.argmax(means))
+        n_splits = self.fold_accuracy.shape[1]
+        threshold = means[best] - self.std[best] / np.sqrt(n_splits)
+        tied = [i for i in range(len(means)) if means[i] >= threshold]
+        return min(tied, key=lambda i: (self.candidates[i].dims, self.candidates[i].C, -means[i]))
 
 
-def fit_calibrated(faces, y, groups, weights, recipe: Recipe, params: dict, classes, *,
-                   n_splits: int = 3, n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
+def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
+                max_samples: int, n_splits: int = 3, n_jobs: int = 2) -> SearchResult:
+    """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
+
+    Each channel's features are computed once, and each channel's PCA is fitted once per fold
+    (at the largest size any candidate asks for; a smaller size takes the leading codes), so a
+    candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
+    a face and of its mirror image, averaged.
+    """
+    index = _subsample_by_group(groups, max_samples)
+    faces, y, groups, weights = faces[index], y[index], groups[index], weights[index]
+    folds = list(GroupKFold(n_splits=n_splits).split(faces, y, groups))
+    sizes: dict[Channel, int] = {}
+    for candidate in candidates:
+        for spec in candidate.channels:
+            sizes[spec.channel] = max(sizes.get(spec.channel, 0), spec.n_components)
+    codes = dict(zip(
+        [(channel, f) for channel in sizes for f in range(n_splits)],
+        Parallel(n_jobs=n_jobs)(
+            delayed(_fold_codes)(faces, channel, k, folds[f][0])
+            for channel, k in sizes.items() for f in range(n_splits)),
+    ))
+    jobs = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_score)(candidates[i], {s.channel: codes[s.channel, f]
+                                                for s in candidates[i].channels},
+                                y, weights, folds[f])
+        for i, f in jobs)
+    accuracy = np.zeros((len(candidates), n_splits))
+    decisions = np.zeros((len(candidates), len(index)))
+    n_support = [0] * len(candidates)
+    for (i, f), (decision, n_sv) in zip(jobs, results):
+        test = folds[f][1]
+        decisions[i, test] = decision
+        accuracy[i, f] = np.mean((decision > 0).astype(int) == y[test])
+        n_support[i] += n_sv // n_splits
+        if f == n_splits - 1:
+            log.info("grid %s: %.4f", candidates[i].describe(), accuracy[i].mean())
+    return SearchResult(list(candidates), accuracy, index, decisions, n_support)
+
+
+def _fold_codes(faces, channel: Channel, n_components: int, train: np.ndarray):
+    """A channel's whitened PCA codes of every face and of every face's mirror, with the PCA
+    fitted on the fold's training faces."""
+    features = channel.extract(faces)
+    pca = PCA(n_components=n_components, whiten=True, svd_solver="randomized",
+              random_state=RANDOM_STATE).fit(features[train])
+    codes = pca.transform(features)
+    del features
+    mirrored = pca.transform(channel.extract(faces[..., ::-1]))
+    return codes.astype(np.float32), mirrored.astype(np.float32)
+
+
+def _assemble(candidate: Candidate, codes: dict, which: int, rows) -> np.ndarray:
+    return np.hstack([codes[s.channel][which][rows, :s.n_components].astype(np.float64) * s.weight
+                      for s in candidate.channels])
+
+
+def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold):
+    train, test = fold
+    svm = build_svm(candidate).fit(_assemble(candidate, codes, 0, train), y[train],
+                                   sample_weight=weights[train])
+    decision = 0.5 * (svm.decision_function(_assemble(candidate, codes, 0, test))
+                      + svm.decision_function(_assemble(candidate, codes, 1, test)))
+    return decision, len(svm.support_)
+
+
+def fit_calibrated(faces, y, groups, weights, candidate: Candidate, classes, *,
+                   mirror_average: bool = True, n_splits: int = 3,
+                   n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
     """Fit the final pipeline on all faces and calibrate it on grouped out-of-fold decisions.
 
-    The eigenfaces are fitted once on all training faces (unsupervised: no labels involved);
-    only the SVM is cross-validated for the out-of-fold decision values. Refitting PCA in every
-    fold would triple the time and hold a 10,000-wide copy of the data in every worker.
+    The channels and their PCAs are fitted once on all training faces (unsupervised: no labels
+    involved); only the SVM is cross-validated for the out-of-fold decision values. Refitting
+    the PCAs in every fold would triple their time and memory.
 
     Returns the model and the out-of-fold (mirror-averaged) decision values of ``faces``.
     """
-    X, y_aug, g_aug = augment(faces, y, groups, recipe.mirror_augment)
-    w_aug = np.tile(weights, len(X) // len(faces))
-    pipeline = build_pipeline(params["pca__n_components"], params["svm__C"], params["svm__gamma"])
-    pca, svm = pipeline.named_steps["pca"], pipeline.named_steps["svm"]
-    codes = pca.fit_transform(X)
-    del X
+    union = build_union(candidate.channels)
+    codes = union.fit_transform(_flat(faces))
+    mirrored = union.transform(_flat(faces[..., ::-1])) if mirror_average else None
+    svm = build_svm(candidate)
     # libsvm is single-threaded: the final fit runs beside the fold fits, not after them.
-    folds = list(GroupKFold(n_splits=n_splits).split(codes, y_aug, g_aug))
+    folds = list(GroupKFold(n_splits=n_splits).split(codes, y, groups))
     fitted = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_svm)(svm, codes[index], y_aug[index], w_aug[index])
+        delayed(_fit_svm)(svm, codes[index], y[index], weights[index])
         for index in [np.arange(len(codes))] + [train for train, _ in folds]
     )
-    pipeline.steps[-1] = ("svm", fitted[0])
-    # Out-of-fold decisions exactly as served: averaged with the mirror image's when the model
-    # averages (the mirrors are rows n.. when augmented, projected here otherwise).
-    n = len(faces)
-    mirrored = None if recipe.mirror_augment else pca.transform(_mirror_flat(faces))
     oof = np.empty(len(codes))
-    oof_mirror = np.empty(n)
     for model, (_, test) in zip(fitted[1:], folds):
         oof[test] = model.decision_function(codes[test])
         if mirrored is not None:
-            oof_mirror[test] = model.decision_function(mirrored[test])
-    if recipe.mirror_average:
-        oof = 0.5 * (oof[:n] + (oof[n:] if recipe.mirror_augment else oof_mirror))
-    else:
-        oof = oof[:n]
+            oof[test] = 0.5 * (oof[test] + model.decision_function(mirrored[test]))
     calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)
-    return TrainedModel(pipeline, calibrator, recipe.mirror_average, tuple(classes)), oof
+    pipeline = Pipeline([("channels", union), ("svm", fitted[0])])
+    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate), oof
 
 
 def _fit_svm(svm, codes, y, weights):
@@ -168,20 +278,21 @@ def _fit_svm(svm, codes, y, weights):
 
 
 def store_in_float32(model: TrainedModel) -> TrainedModel:
-    """Round the two large fitted arrays (eigenfaces, support vectors) to float32 values.
+    """Round the large fitted arrays (principal axes, support vectors) to float32 values.
 
     They are stored as float32 to keep ``model.npz`` small; rounding the fitted scikit-learn
     model the same way keeps it the exact reference the numpy runtime is tested against.
     """
-    pca = model.pipeline.named_steps["pca"]
+    for _, channel in model.pipeline.named_steps["channels"].transformer_list:
+        pca = channel.named_steps["pca"]
+        pca.components_ = pca.components_.astype(np.float32).astype(np.float64)
     svm = model.pipeline.named_steps["svm"]
-    pca.components_ = pca.components_.astype(np.float32).astype(np.float64)
     svm.support_vectors_ = svm.support_vectors_.astype(np.float32).astype(np.float64)
     return model
 
 
-def _mirror_flat(faces: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(faces[..., ::-1], dtype=np.float64).reshape(len(faces), -1)
+def _flat(faces: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(faces, dtype=np.float64).reshape(len(faces), -1)
 
 
 def _subsample_by_group(groups: np.ndarray, max_samples: int) -> np.ndarray:

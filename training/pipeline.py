@@ -1,7 +1,7 @@
 """The training pipeline, one function per stage, each timed.
 
-load -> detect + crop (the serving code) -> grouped grid search -> final fit + calibration ->
-export -> evaluate (new model with the numpy runtime, seed recipe beside it) -> plots + card.
+load -> detect + crop (the serving code) -> grouped search -> final fit + calibration ->
+evaluate (new model with the numpy runtime, seed recipe beside it) -> plots + card -> export.
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from facegender.model import EigenfaceModel
+from facegender.model import FaceModel
+from facegender.preprocessing import FACE_SIZE
 
-from .crops import crop_boxes, largest_face_boxes, serving_detector
+from .crops import dataset_faces, found, seed_faces
 from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
-from .export import model_arrays, write_artifact
-from .fit import choose_params, fit_calibrated, grid_search, sample_weights, store_in_float32
+from .export import channel_records, model_arrays, write_artifact
+from .fit import (
+    SearchResult, TrainedModel, fit_calibrated, grid_search, sample_weights, store_in_float32,
+)
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 
@@ -46,7 +49,7 @@ class Options:
     model_dir: Path | None = DEFAULT_MODEL_DIR
     recipe: Recipe = IMPROVED
     with_seed: bool = True
-    grid_samples: int = 10000
+    grid_samples: int = 8000
     cv_splits: int = 3
     n_jobs: int = 2
     limit: int | None = None  # images per split and dataset, for quick runs
@@ -81,45 +84,49 @@ def run(options: Options) -> dict:
         return {"recipe": "seed", "metrics": seed_metrics, "timings_s": timer.seconds}
 
     with timer.stage("detect_and_crop_train"):
-        boxes = largest_face_boxes(train.paths, serving_detector(recipe.detector),
-                                   memory=memory, n_jobs=options.n_jobs, desc="detect train")
-        found = np.array([b is not None for b in boxes])
-        faces = crop_boxes(train.paths[found], [b for b in boxes if b is not None], recipe.crop,
-                           memory=memory, n_jobs=options.n_jobs, desc="crop train")
-        fit_set = train.subset(found)
+        all_faces = dataset_faces(train.paths, recipe.preprocessing, memory=memory,
+                                  n_jobs=options.n_jobs, desc="faces train")
+        has_face = found(all_faces)
+        faces, fit_set = all_faces[has_face], train.subset(has_face)
+        del all_faces
     log.info("training faces: %d of %d images", len(faces), len(train))
 
     with timer.stage("grid_search"):
         weights = sample_weights(fit_set.dataset, recipe.balance_datasets)
-        search = grid_search(faces, fit_set.y, fit_set.group, weights, recipe,
+        search = grid_search(faces, fit_set.y, fit_set.group, weights, recipe.grid,
                              max_samples=options.grid_samples, n_splits=options.cv_splits,
                              n_jobs=options.n_jobs)
-        best, best_accuracy = choose_params(search)
-    log.info("chosen parameters %s, grouped CV accuracy %.4f (best %.4f)", best, best_accuracy,
-             search.best_score_)
+        chosen = search.choose()
+    log.info("chosen %s, grouped CV accuracy %.4f (best %.4f)",
+             search.candidates[chosen].describe(), search.mean[chosen], search.mean.max())
 
     with timer.stage("fit_and_calibrate"):
-        trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, weights, recipe, best, CLASSES,
+        trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, weights,
+                                    search.candidates[chosen], CLASSES,
+                                    mirror_average=recipe.mirror_average,
                                     n_splits=options.cv_splits, n_jobs=options.n_jobs)
         trained = store_in_float32(trained)
+        del faces
 
-    card = _card(recipe, train, fit_set, search, (best, best_accuracy), trained)
-    runtime = EigenfaceModel(model_arrays(trained), card)
+    card = _card(recipe, train, fit_set, search, chosen, trained)
+    runtime = FaceModel(model_arrays(trained), card)
 
     with timer.stage("evaluate"):
         metrics, plot_data = {}, {}
         for name, test in tests.items():
             pred = _predict_runtime(runtime, test, memory, options)
             metrics[name] = evaluate_split(test, pred)
-            plot_data[name] = (test.y[pred.found], pred.p_male[pred.found], pred.predicted[pred.found])
+            plot_data[name] = (test.y[pred.found], pred.p_male[pred.found],
+                               pred.predicted[pred.found])
         card["metrics"] = {"new": metrics}
     if options.with_seed:
         card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timer)
 
     with timer.stage("export"):
         options.output.mkdir(parents=True, exist_ok=True)
-        ratio = trained.pipeline.named_steps["pca"].explained_variance_ratio_
-        write_plots(runtime, ratio, plot_data, options.output / "plots")
+        pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"]
+        write_plots(runtime, pixels_pca.explained_variance_ratio_, plot_data,
+                    options.output / "plots")
         joblib.dump(trained, options.output / "sklearn_model.joblib")
         card["training"]["timings_s"] = timer.seconds
         write_artifact(trained, card, options.output / "model")
@@ -129,72 +136,65 @@ def run(options: Options) -> dict:
     return card
 
 
-def _predict_runtime(model: EigenfaceModel, test: Samples, memory, options) -> Predictions:
-    boxes = largest_face_boxes(test.paths, serving_detector(model.detector_params),
-                               memory=memory, n_jobs=options.n_jobs, desc="detect test")
-    found = np.array([b is not None for b in boxes])
+def _predict_runtime(model: FaceModel, test: Samples, memory, options) -> Predictions:
+    faces = dataset_faces(test.paths, model.preprocessing, memory=memory,
+                          n_jobs=options.n_jobs, desc="faces test")
+    has_face = found(faces)
     p_male = np.full(len(test), np.nan)
     predicted = np.full(len(test), -1)
-    if found.any():
-        faces = crop_boxes(test.paths[found], [b for b in boxes if b is not None],
-                           model.crop_params, memory=memory, n_jobs=options.n_jobs,
-                           desc="crop test")
-        out = model.predict(faces)
-        p_male[found] = out.probabilities[:, 1]
-        predicted[found] = [CLASSES.index(label) for label in out.labels]
-    return Predictions(found, p_male, predicted)
+    if has_face.any():
+        out = model.predict(faces[has_face])
+        p_male[has_face] = out.probabilities[:, 1]
+        predicted[has_face] = [CLASSES.index(label) for label in out.labels]
+    return Predictions(has_face, p_male, predicted)
 
 
 def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timer) -> dict:
     """The original recipe, exactly: its detector, crops >= 60 px, PCA(50), SVC(C=10, 0.01)."""
     with timer.stage("seed_train"):
-        boxes = largest_face_boxes(train.paths, SeedDetector(5, min_face=60), memory=memory,
-                                   n_jobs=options.n_jobs, desc="seed detect train")
-        found = np.array([b is not None for b in boxes])
-        faces = crop_boxes(train.paths[found], [b for b in boxes if b is not None], SEED.crop,
-                           memory=memory, n_jobs=options.n_jobs, desc="seed crop train")
+        faces = seed_faces(train.paths, SeedDetector(5, min_face=60), SEED.crop, memory=memory,
+                           n_jobs=options.n_jobs, desc="seed faces train")
+        has_face = found(faces)
+        faces = faces[has_face]
         # The seed used SVC(probability=True), deprecated in scikit-learn 1.9 but kept here
         # because reproducing that recipe exactly is the point.
         pipeline = Pipeline([
             # 50 eigenfaces, fewer only in tiny test runs with fewer faces than that.
-            ("pca", PCA(n_components=min(50, len(faces) - 1), whiten=True, random_state=0)),
-            ("svm", SVC(kernel="rbf", C=10, gamma=0.01, probability=True, random_state=0)),
+            ("pca", PCA(n_components=min(SEED.n_components, len(faces) - 1), whiten=True,
+                        random_state=0)),
+            ("svm", SVC(kernel="rbf", C=SEED.C, gamma=SEED.gamma, probability=True,
+                        random_state=0)),
         ])
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
-            pipeline.fit(faces.reshape(len(faces), -1), train.y[found])
+            pipeline.fit(faces.reshape(len(faces), -1), train.y[has_face])
     metrics = {}
     with timer.stage("seed_evaluate"):
         for name, test in tests.items():
-            boxes = largest_face_boxes(test.paths, SeedDetector(3), memory=memory,
-                                       n_jobs=options.n_jobs, desc="seed detect test")
-            found = np.array([b is not None for b in boxes])
+            crops = seed_faces(test.paths, SeedDetector(3), SEED.crop, memory=memory,
+                               n_jobs=options.n_jobs, desc="seed faces test")
+            has_face = found(crops)
             p_male = np.full(len(test), np.nan)
             predicted = np.full(len(test), -1)
-            if found.any():
-                crops = crop_boxes(test.paths[found], [b for b in boxes if b is not None],
-                                   SEED.crop, memory=memory, n_jobs=options.n_jobs,
-                                   desc="seed crop test")
-                flat = crops.reshape(len(crops), -1)
-                p_male[found] = pipeline.predict_proba(flat)[:, 1]
-                predicted[found] = pipeline.predict(flat)
-            metrics[name] = evaluate_split(test, Predictions(found, p_male, predicted))
+            if has_face.any():
+                flat = crops[has_face].reshape(int(has_face.sum()), -1)
+                p_male[has_face] = pipeline.predict_proba(flat)[:, 1]
+                predicted[has_face] = pipeline.predict(flat)
+            metrics[name] = evaluate_split(test, Predictions(has_face, p_male, predicted))
     return metrics
 
 
-def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tuple[dict, float],
-          trained) -> dict:
-    chosen, chosen_accuracy = choice
-    pca = trained.pipeline.named_steps["pca"]
+def _card(recipe: Recipe, train: Samples, fit_set: Samples, search: SearchResult, chosen: int,
+          trained: TrainedModel) -> dict:
+    candidate = search.candidates[chosen]
     svm = trained.pipeline.named_steps["svm"]
     counts = {
         name: {c: int(((train.dataset == name) & (train.y == i)).sum()) for i, c in enumerate(CLASSES)}
         for name in recipe.datasets
     }
     digest = hashlib.sha256(np.ascontiguousarray(svm.dual_coef_).tobytes()).hexdigest()[:8]
-    cv = search.cv_results_
     return {
-        "name": "facegender eigenfaces",
+        "name": "facegender eigenfaces + HOG + LBP",
         "version": f"{dt.date.today():%Y.%m.%d}-{digest}",
         "classes": list(CLASSES),
         "label_meaning": (
@@ -203,21 +203,12 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tupl
             "anyone's gender identity."
         ),
         "intended_use": (
-            "Demonstrating the classic eigenfaces pipeline (Haar cascade, PCA, SVM) on photos "
-            "people choose to upload. Not for decisions about people, identification, "
-            "surveillance, or inferring anyone's gender identity."
+            "Demonstrating a classic, transparent face pipeline (Haar cascade, eigenfaces, HOG "
+            "and LBP features, SVM) on photos people choose to upload. Not for decisions about "
+            "people, identification, surveillance, or inferring anyone's gender identity."
         ),
-        "limitations": [
-            "Two labels only; people who are non-binary or whose presentation differs from "
-            "the annotators' reading get a wrong or meaningless label.",
-            "Frontal faces only: the Haar cascade misses profiles and strongly tilted heads.",
-            "Crops are aligned on the eyes where the eye cascade finds both (about 4 faces in "
-            "5); closed eyes, glare on glasses or a turned head leave the plain face-box crop, "
-            "and those faces are classified less accurately.",
-            "Trained on adult celebrities (CelebA) and UTKFace; accuracy is lower for children "
-            "and differs between groups (see metrics).",
-            "Grayscale 100x100 crops: lighting, glasses, hats and make-up sway the result.",
-        ],
+        "limitations": LIMITATIONS,
+        "channels": channel_records(trained),
         "training_data": {
             "datasets": {
                 "celeba": "CelebA (Liu et al., ICCV 2015), split by identity; label = 'Male' attribute",
@@ -225,38 +216,34 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tupl
             },
             "images": counts,
             "faces_used": int(len(fit_set)),
-            "mirror_augmented": recipe.mirror_augment,
             "datasets_weighted_equally": recipe.balance_datasets,
         },
         "preprocessing": {
-            "face_size": 100,
-            "detector": recipe.detector.to_dict(),
-            "crop": recipe.crop.to_dict(),
+            "face_size": FACE_SIZE,
+            **recipe.preprocessing.to_dict(),
             "mirror_average": recipe.mirror_average,
-        },
-        "pca": {
-            "n_components": int(pca.n_components_),
-            "whiten": True,
-            "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4),
         },
         "svm": {
             "kernel": "rbf",
             "C": float(svm.C),
             "gamma": float(svm.gamma),
+            "gamma_scale": candidate.gamma_scale,
             "n_support_vectors": int(svm.support_vectors_.shape[0]),
         },
         "calibration": {"method": "Platt sigmoid on grouped out-of-fold decision values"
                                   + (", datasets weighted equally" if recipe.balance_datasets else "")},
         "grid_search": {
-            "cv": "GroupKFold by person (CelebA identity)",
-            "selection": "the smallest C within one standard error of the best mean accuracy",
-            "chosen_params": _plain(chosen),
-            "chosen_cv_accuracy": round(chosen_accuracy, 4),
-            "best_cv_accuracy": round(float(search.best_score_), 4),
+            "cv": "GroupKFold by person (CelebA identity; one group per UTKFace image)",
+            "faces": int(len(search.index)),
+            "selection": ("the fewest code dimensions, then the smallest C, within one "
+                          "standard error of the best mean accuracy"),
+            "chosen": candidate.describe(),
+            "chosen_cv_accuracy": round(float(search.mean[chosen]), 4),
+            "best_cv_accuracy": round(float(search.mean.max()), 4),
             "candidates": [
-                {"params": _plain(p), "mean_accuracy": round(float(m), 4),
+                {"candidate": c.describe(), "mean_accuracy": round(float(m), 4),
                  "std_accuracy": round(float(sd), 4)}
-                for p, m, sd in zip(cv["params"], cv["mean_test_score"], cv["std_test_score"])
+                for c, m, sd in zip(search.candidates, search.mean, search.std)
             ],
         },
         "training": {
@@ -265,6 +252,19 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search, choice: tupl
             "python": platform.python_version(),
         },
     }
+
+
+LIMITATIONS = [
+    "Two labels only; people who are non-binary or whose presentation differs from the "
+    "annotators' reading get a wrong or meaningless label.",
+    "Mostly frontal faces: the Haar cascade misses profiles and strongly tilted heads.",
+    "Crops are aligned on the eyes where the eye cascade finds both (about 4 faces in 5); "
+    "closed eyes, glare on glasses or a turned head leave the plain face-box crop, and those "
+    "faces are classified less accurately.",
+    "Trained on adult celebrities (CelebA) and UTKFace; accuracy is lower for children and "
+    "older people and differs between groups (see metrics).",
+    "Grayscale 100x100 crops: lighting, glasses, hats and make-up sway the result.",
+]
 
 
 def _plain(params: dict) -> dict:

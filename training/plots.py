@@ -10,13 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from facegender.model import EigenfaceModel  # noqa: E402
+from facegender.model import FaceModel  # noqa: E402
 
 from .data import CLASSES  # noqa: E402
 from .evaluate import reliability_curve, roc_points  # noqa: E402
 
 
-def write_plots(model: EigenfaceModel, explained_variance_ratio: np.ndarray,
+def write_plots(model: FaceModel, explained_variance_ratio: np.ndarray,
                 results: dict[str, tuple], folder: Path) -> list[Path]:
     """Write every figure to ``folder``; ``results`` maps split -> (y, p_male, predicted) over
     detected faces. Returns the written paths."""

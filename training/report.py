@@ -20,8 +20,9 @@ def format_report(card: dict) -> str:
     columns = [("new", new)] + ([("seed", seed)] if seed else [])
     lines = ["# Evaluation report", ""]
     if "version" in card:
-        lines += [f"Model `{card['version']}`: PCA {card['pca']['n_components']} eigenfaces, "
-                  f"RBF SVM C={card['svm']['C']:g} gamma={card['svm']['gamma']:g}, "
+        channels = " + ".join(f"{c['name']} (PCA {c['n_components']})" for c in card["channels"])
+        lines += [f"Model `{card['version']}`: {channels}, "
+                  f"RBF SVM C={card['svm']['C']:g} gamma={card['svm']['gamma']:.3g}, "
                   f"{card['svm']['n_support_vectors']} support vectors.", ""]
         lines += ["Labels are the datasets' binary gender annotations: the model guesses "
                   "*apparent, binary gender presentation*, not anyone's identity.", ""]

@@ -1,5 +1,6 @@
 """facegender: find faces with a Haar cascade and guess apparent binary gender presentation
-with eigenfaces (PCA) and an SVM, evaluated with numpy alone.
+with eigenfaces, HOG and LBP channels (each with its own PCA) and an SVM, evaluated with numpy
+alone.
 
 >>> from facegender import FaceService
 >>> reply = FaceService.load().classify(open("photo.jpg", "rb").read())
@@ -14,25 +15,33 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from .detection import Box, DetectorParams, detect_faces  # noqa: E402
 from .errors import FaceGenderError  # noqa: E402
 from .imaging import DecodedImage, decode_image  # noqa: E402
-from .model import EigenfaceModel  # noqa: E402
 from .eyes import Eyes, EyeSearch, find_eyes  # noqa: E402
-from .preprocessing import FACE_SIZE, CropParams, crop_face, eyes_to_align  # noqa: E402
+from .faces import FoundFace, Preprocessing, find_faces  # noqa: E402
+from .features import Channel, HogParams, LbpParams, PixelParams  # noqa: E402
+from .model import FaceModel  # noqa: E402
+from .preprocessing import FACE_SIZE, CropParams, crop_face  # noqa: E402
 from .service import FaceService  # noqa: E402
 
 __all__ = [
     "FACE_SIZE",
     "Box",
+    "Channel",
     "CropParams",
     "DecodedImage",
     "DetectorParams",
-    "EigenfaceModel",
     "EyeSearch",
     "Eyes",
     "FaceGenderError",
+    "FaceModel",
     "FaceService",
+    "FoundFace",
+    "HogParams",
+    "LbpParams",
+    "PixelParams",
+    "Preprocessing",
     "crop_face",
     "decode_image",
     "detect_faces",
-    "eyes_to_align",
     "find_eyes",
+    "find_faces",
 ]

@@ -10,7 +10,7 @@ about 80% of faces; for the rest the crop falls back to the face box.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import cv2
@@ -48,6 +48,9 @@ class EyeSearch:
     typical_span: float = 0.4
     typical_height: float = 0.38
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
 
 class Eyes(NamedTuple):
     """Eye centres in image pixels: ``left`` is the one on the image's left."""
@@ -56,7 +59,8 @@ class Eyes(NamedTuple):
     right: tuple[float, float]
 
 
-def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch()) -> Eyes | None:
+def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch(), *,
+              cascade: cv2.CascadeClassifier | None = None) -> Eyes | None:
     """Find the pair of eyes inside a face box.
 
     Parameters
@@ -65,6 +69,8 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch()) -> Ey
     box : Box
         A face box in ``gray``'s pixel coordinates.
     search : EyeSearch
+    cascade : cv2.CascadeClassifier, optional
+        The eye cascade; this thread's by default.
 
     Returns
     -------
@@ -79,7 +85,7 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch()) -> Ey
     scale = search.search_width / w
     band = cv2.resize(band, None, fx=scale, fy=scale,
                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    found = load_cascade(EYE_CASCADE_FILE).detectMultiScale(
+    found = (cascade or load_cascade(EYE_CASCADE_FILE)).detectMultiScale(
         band, search.scale_factor, search.min_neighbors,
         minSize=(search.min_eye, search.min_eye), maxSize=(search.max_eye, search.max_eye),
     )

@@ -1,10 +1,15 @@
-"""The eigenfaces model, evaluated with numpy alone.
+"""The classifier, evaluated with numpy alone: feature channels, their PCAs, one RBF SVM.
 
-Training fits a scikit-learn pipeline (PCA with whitening, then an RBF SVM, then Platt
-calibration) and exports its fitted arrays under scikit-learn's own names to ``model.npz``;
-this module repeats ``PCA.transform``, ``SVC.decision_function`` and the sigmoid calibration
-step for step. Importing scikit-learn would cost about a second of cold start and push the
-Lambda package over its size limit, so the runtime never does.
+Training fits a scikit-learn pipeline: a ``FeatureUnion`` of channels (see
+:mod:`facegender.features`), each followed by its own ``PCA(whiten=True)`` and scaled by its
+weight, then ``SVC(kernel="rbf")``, then a Platt sigmoid. It exports the fitted arrays under
+scikit-learn's own names to ``model.npz``; this module repeats ``PCA.transform``,
+``FeatureUnion.transform``, ``SVC.decision_function`` and the sigmoid step for step (a test
+compares the two to 1e-6). Importing scikit-learn would cost about a second of cold start and
+push the Lambda package over its size limit, so the runtime never does.
+
+The first channel is the eigenfaces: PCA on the crop's pixels. It also gives the mean face,
+the eigenfaces and each face's reconstruction that the API and the page show.
 """
 
 from __future__ import annotations
@@ -15,23 +20,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .detection import DetectorParams
-from .preprocessing import FACE_SIZE, CropParams, mirror
+from .faces import Preprocessing
+from .features import Channel
+from .preprocessing import FACE_SIZE, mirror
 
 MODEL_FILE = "model.npz"
 CARD_FILE = "model.json"
 
-#: Arrays the artifact must hold, with scikit-learn's names.
-ARRAY_NAMES = (
-    "mean_",                # (d,) the mean face, d = FACE_SIZE**2
-    "components_",          # (k, d) eigenfaces, one per row
-    "explained_variance_",  # (k,) PCA variance of each component
-    "support_vectors_",     # (n_sv, k) in whitened PCA space
+#: Arrays of each channel, stored as ``"<channel>.<name>"``, with scikit-learn's names.
+CHANNEL_ARRAYS = (
+    "mean_",                # (d,) mean feature vector (the mean face for pixels)
+    "components_",          # (k, d) principal axes, one per row (the eigenfaces for pixels)
+    "explained_variance_",  # (k,) variance along each axis
+)
+#: Arrays of the SVM and its calibration.
+SVM_ARRAYS = (
+    "support_vectors_",     # (n_sv, K) in the concatenated, weighted, whitened code space
     "dual_coef_",           # (1, n_sv)
     "intercept_",           # (1,)
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
 )
-#: The two large arrays, stored as float32 (training rounds the fitted model to match).
+#: The large arrays, stored as float32 (training rounds the fitted model to match).
 FLOAT32_ARRAYS = ("components_", "support_vectors_")
 
 
@@ -44,7 +53,7 @@ class FacePredictions:
     labels : list of str, length n
         Argmax of ``probabilities``.
     probabilities : ndarray of shape (n, 2)
-        Calibrated, columns in the order of ``EigenfaceModel.classes``.
+        Calibrated, columns in the order of ``FaceModel.classes``.
     decision : ndarray of shape (n,)
         SVM decision values (positive means ``classes[1]``).
     """
@@ -54,42 +63,77 @@ class FacePredictions:
     decision: np.ndarray
 
 
-class EigenfaceModel:
-    """Mean face, eigenfaces, SVM and calibration, loaded from a model folder.
+class ChannelProjection:
+    """One channel's features projected on its whitened principal axes, times its weight.
+
+    ``transform`` is ``weight * PCA(whiten=True).transform(channel.extract(faces))``.
+    """
+
+    def __init__(self, channel: Channel, weight: float, mean_, components_, explained_variance_):
+        self.channel = channel
+        self.weight = float(weight)
+        self.mean_ = np.asarray(mean_, dtype=np.float64)
+        self.components_ = np.asarray(components_, dtype=np.float64)
+        self.explained_variance_ = np.asarray(explained_variance_, dtype=np.float64)
+        self._scale = np.sqrt(self.explained_variance_)
+        # Whitening and weight folded into the axes: one matrix product a channel.
+        self._projection = (self.components_ / self._scale[:, None]).T * self.weight
+        self._offset = self.mean_ @ self._projection
+
+    @property
+    def n_components(self) -> int:
+        return self.components_.shape[0]
+
+    def transform(self, faces: np.ndarray) -> np.ndarray:
+        """Weighted whitened codes of crops (n, FACE_SIZE, FACE_SIZE): shape (n, k)."""
+        return self.channel.extract(faces) @ self._projection - self._offset
+
+    def inverse_transform(self, codes: np.ndarray) -> np.ndarray:
+        """Features rebuilt from codes of shape (n, k), as ``PCA.inverse_transform``: (n, d)."""
+        return (codes / self.weight * self._scale) @ self.components_ + self.mean_
+
+
+class FaceModel:
+    """Channels, SVM and calibration, loaded from a model folder.
 
     Parameters
     ----------
     arrays : mapping of str to ndarray
-        The arrays in :data:`ARRAY_NAMES`.
+        ``"<channel>.<name>"`` for each channel and name in :data:`CHANNEL_ARRAYS`, and the
+        names in :data:`SVM_ARRAYS`.
     card : dict
-        The model card (``model.json``): version, classes, gamma, preprocessing, metrics.
+        The model card (``model.json``): version, classes, preprocessing, channels, SVM,
+        metrics. Every value that changes what the model sees is read from it.
     """
 
     def __init__(self, arrays, card: dict):
-        missing = [name for name in ARRAY_NAMES if name not in arrays]
+        channels = [(Channel.from_dict(c), float(c["weight"])) for c in card["channels"]]
+        if not channels or channels[0][0].name != "pixels":
+            raise ValueError("The first channel of a model must be 'pixels' (the eigenfaces)")
+        expected = [f"{c.name}.{a}" for c, _ in channels for a in CHANNEL_ARRAYS] + list(SVM_ARRAYS)
+        missing = [name for name in expected if name not in arrays]
         if missing:
             raise ValueError(f"The model artifact lacks arrays: {', '.join(missing)}")
         self.card = card
         self.classes: tuple[str, str] = tuple(card["classes"])
         self.version: str = card["version"]
+        self.preprocessing = Preprocessing.from_dict(card["preprocessing"])
+        self.mirror_average = bool(card["preprocessing"]["mirror_average"])
         self.gamma = float(card["svm"]["gamma"])
-        self.mirror_average = bool(card["preprocessing"].get("mirror_average", False))
-        self.crop_params = CropParams(**card["preprocessing"]["crop"])
-        self.detector_params = DetectorParams(**card["preprocessing"]["detector"])
-
-        self.mean_ = np.asarray(arrays["mean_"], dtype=np.float64)
-        self.components_ = np.asarray(arrays["components_"], dtype=np.float64)
-        self.explained_variance_ = np.asarray(arrays["explained_variance_"], dtype=np.float64)
+        self.channels = [
+            ChannelProjection(channel, weight,
+                              *(arrays[f"{channel.name}.{name}"] for name in CHANNEL_ARRAYS))
+            for channel, weight in channels
+        ]
         self.support_vectors_ = np.asarray(arrays["support_vectors_"], dtype=np.float64)
         self.dual_coef_ = np.asarray(arrays["dual_coef_"], dtype=np.float64).reshape(-1)
         self.intercept_ = float(np.asarray(arrays["intercept_"]).reshape(-1)[0])
         self.calibration_ = np.asarray(arrays["calibration_"], dtype=np.float64)
-        self._whiten_scale = np.sqrt(self.explained_variance_)
         # ||sv||^2 once, so each kernel row is one matrix product.
         self._sv_norms = np.einsum("ij,ij->i", self.support_vectors_, self.support_vectors_)
 
     @classmethod
-    def load(cls, folder: str | Path) -> "EigenfaceModel":
+    def load(cls, folder: str | Path) -> "FaceModel":
         """Load ``model.npz`` (no pickles) and ``model.json`` from ``folder``."""
         folder = Path(folder)
         with np.load(folder / MODEL_FILE, allow_pickle=False) as data:
@@ -98,30 +142,32 @@ class EigenfaceModel:
         return cls(arrays, card)
 
     @property
+    def eigenfaces(self) -> ChannelProjection:
+        """The pixels channel: mean face, eigenfaces, reconstructions."""
+        return self.channels[0]
+
+    @property
     def n_components(self) -> int:
-        return self.components_.shape[0]
+        """Number of eigenfaces."""
+        return self.eigenfaces.n_components
 
     def transform(self, faces: np.ndarray) -> np.ndarray:
-        """Project faces on the whitened eigenfaces, as ``PCA(whiten=True).transform``.
+        """Every channel's codes side by side, as the SVM sees them.
 
         Parameters
         ----------
-        faces : ndarray of shape (n, d) or (n, FACE_SIZE, FACE_SIZE)
+        faces : ndarray of shape (n, FACE_SIZE, FACE_SIZE), values in [0, 1]
 
         Returns
         -------
-        ndarray of shape (n, k)
+        ndarray of shape (n, sum of the channels' n_components)
         """
-        centered = self._flat(faces) - self.mean_
-        return (centered @ self.components_.T) / self._whiten_scale
-
-    def reconstruct(self, faces: np.ndarray) -> np.ndarray:
-        """Each face rebuilt from its eigenface coefficients: shape (n, FACE_SIZE, FACE_SIZE)."""
-        return self._rebuild(self.transform(faces)).reshape(-1, FACE_SIZE, FACE_SIZE)
+        faces = _as_faces(faces)
+        return np.hstack([channel.transform(faces) for channel in self.channels])
 
     def decision_function(self, faces: np.ndarray) -> np.ndarray:
         """RBF SVM decision values, as ``SVC.decision_function``: shape (n,)."""
-        return self._decision(self.transform(faces))
+        return self.decide(self.transform(faces))
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values: shape (n, 2), order of ``classes``."""
@@ -132,21 +178,21 @@ class EigenfaceModel:
     def predict(self, faces: np.ndarray) -> FacePredictions:
         """Classify preprocessed faces of shape (n, FACE_SIZE, FACE_SIZE).
 
-        Each face and its mirror image (when the model averages both) are projected in one
-        matrix product, and their kernel rows in another.
+        Each face and its mirror image (when the model averages both) go through the channels
+        as one batch, and their kernel rows are one matrix product.
         """
-        faces = np.asarray(faces, dtype=np.float64).reshape(-1, FACE_SIZE, FACE_SIZE)
+        faces = _as_faces(faces)
         n = len(faces)
         batch = np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
-        codes = self.transform(batch)
-        decision = self._decision(codes)
+        decision = self.decide(self.transform(batch))
         if self.mirror_average:
             decision = 0.5 * (decision[:n] + decision[n:])
         probabilities = self.probabilities(decision)
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
         return FacePredictions(labels, probabilities, decision)
 
-    def _decision(self, codes: np.ndarray) -> np.ndarray:
+    def decide(self, codes: np.ndarray) -> np.ndarray:
+        """SVM decision values of codes from :meth:`transform`: shape (n,)."""
         sq_dist = (
             np.einsum("ij,ij->i", codes, codes)[:, None]
             - 2.0 * codes @ self.support_vectors_.T
@@ -155,20 +201,22 @@ class EigenfaceModel:
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
         return kernel @ self.dual_coef_ + self.intercept_
 
-    def _rebuild(self, codes: np.ndarray) -> np.ndarray:
-        return (codes * self._whiten_scale) @ self.components_ + self.mean_
+    def reconstruct(self, faces: np.ndarray) -> np.ndarray:
+        """Each face rebuilt from its eigenface codes: shape (n, FACE_SIZE, FACE_SIZE)."""
+        pixels = self.eigenfaces
+        rebuilt = pixels.inverse_transform(pixels.transform(_as_faces(faces)))
+        return rebuilt.reshape(-1, FACE_SIZE, FACE_SIZE)
 
     def eigenface(self, index: int) -> np.ndarray:
         """Eigenface ``index`` rescaled to [0, 1] for display: shape (FACE_SIZE, FACE_SIZE)."""
-        component = self.components_[index]
+        component = self.eigenfaces.components_[index]
         span = np.ptp(component) or 1.0
         return ((component - component.min()) / span).reshape(FACE_SIZE, FACE_SIZE)
 
     def mean_face(self) -> np.ndarray:
         """The mean face, shape (FACE_SIZE, FACE_SIZE), values in [0, 1]."""
-        return np.clip(self.mean_, 0.0, 1.0).reshape(FACE_SIZE, FACE_SIZE)
+        return np.clip(self.eigenfaces.mean_, 0.0, 1.0).reshape(FACE_SIZE, FACE_SIZE)
 
-    @staticmethod
-    def _flat(faces: np.ndarray) -> np.ndarray:
-        faces = np.asarray(faces, dtype=np.float64)
-        return faces.reshape(faces.shape[0], -1) if faces.ndim > 1 else faces.reshape(1, -1)
+
+def _as_faces(faces: np.ndarray) -> np.ndarray:
+    return np.asarray(faces, dtype=np.float64).reshape(-1, FACE_SIZE, FACE_SIZE)

@@ -1,7 +1,8 @@
 """Face preprocessing: the one function that turns a detected face into a model input.
 
-Training and serving both call :func:`eyes_to_align` and :func:`crop_face` with the parameters
-recorded in the model artifact, so a face is framed, resized and normalised the same way in both.
+:func:`facegender.faces.find_faces` calls :func:`crop_face` with the parameters recorded in the
+model artifact, for training and serving alike, so a face is framed, resized and normalised the
+same way in both.
 """
 
 from __future__ import annotations
@@ -13,15 +14,11 @@ import cv2
 import numpy as np
 
 from .detection import Box
-from .eyes import Eyes, EyeSearch, find_eyes
+from .eyes import Eyes
 
 #: Side of the square face image the model sees.
 FACE_SIZE = 100
 NORMALIZATIONS = ("none", "equalize", "clahe")
-#: Where the eyes sit, on average, in the frontal-face cascade's box: height of the eye line
-#: and distance between the eyes, as fractions of the box side (measured on 465 training faces).
-#: An eye-aligned crop puts them there, so it frames a face like the plain box crop on average.
-EYE_HEIGHT, EYE_SPAN = 0.364, 0.397
 
 
 @dataclass(frozen=True)
@@ -34,11 +31,20 @@ class CropParams:
         (global histogram equalisation) or ``"clahe"`` (contrast-limited, local).
     align_eyes : rotate and scale the crop so the eyes land on fixed points, where the eye
         cascade finds them (see :mod:`facegender.eyes`); the box crop otherwise.
+    eye_height, eye_span : where an aligned crop puts the eyes: height of the eye line and
+        distance between the eyes, as fractions of the frame's side. The defaults are their
+        average place in the frontal-face cascade's box (measured on 465 training faces), so
+        an aligned crop frames a face like the plain box crop on average.
+    clahe_clip, clahe_tiles : ``cv2.createCLAHE(clipLimit, (tiles, tiles))`` for ``"clahe"``.
     """
 
     margin: float = 0.0
     normalization: str = "none"
     align_eyes: bool = False
+    eye_height: float = 0.364
+    eye_span: float = 0.397
+    clahe_clip: float = 2.0
+    clahe_tiles: int = 4
 
     def __post_init__(self):
         if self.normalization not in NORMALIZATIONS:
@@ -49,16 +55,6 @@ class CropParams:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def eyes_to_align(gray: np.ndarray, box: Box, params: CropParams,
-                  search: EyeSearch = EyeSearch()) -> Eyes | None:
-    """The eyes :func:`crop_face` should align on: found when ``params.align_eyes``, else None.
-
-    A separate step because it is a search (a second Haar cascade, 2-4 ms a face): the service
-    times it with detection, and :func:`crop_face` stays pure geometry.
-    """
-    return find_eyes(gray, box, search) if params.align_eyes else None
 
 
 def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
@@ -72,9 +68,9 @@ def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
         In ``gray``'s pixel coordinates.
     params : CropParams
     eyes : Eyes, optional
-        From :func:`eyes_to_align`. When given, the crop is rotated and scaled so the eyes sit
-        level at ``EYE_HEIGHT``, ``EYE_SPAN`` apart (of the box grown by the margin); without
-        them the crop is the box grown by the margin.
+        When given, the crop is rotated and scaled so the eyes sit level at
+        ``params.eye_height``, ``params.eye_span`` apart (of the box grown by the margin);
+        without them the crop is the box grown by the margin.
 
     Returns
     -------
@@ -86,13 +82,14 @@ def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
     if w <= 0 or h <= 0 or x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise ValueError(f"The box {tuple(box)} lies outside the {width}x{height} image")
     if eyes:
-        face = _eye_aligned(gray, box, eyes, params.margin)
+        face = _eye_aligned(gray, box, eyes, params)
     else:
         face = _box_crop(gray, box, params.margin)
     if params.normalization == "equalize":
         face = cv2.equalizeHist(face)
     elif params.normalization == "clahe":
-        face = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(face)
+        tiles = (params.clahe_tiles, params.clahe_tiles)
+        face = cv2.createCLAHE(clipLimit=params.clahe_clip, tileGridSize=tiles).apply(face)
     return face.astype(np.float32) / np.float32(255.0)
 
 
@@ -114,11 +111,12 @@ def _box_crop(gray: np.ndarray, box: Box, margin: float) -> np.ndarray:
     )
 
 
-def _eye_aligned(gray: np.ndarray, box: Box, eyes: Eyes, margin: float) -> np.ndarray:
+def _eye_aligned(gray: np.ndarray, box: Box, eyes: Eyes, params: CropParams) -> np.ndarray:
     (lx, ly), (rx, ry) = eyes
+    margin = params.margin
     frame = 1 + 2 * margin
-    target_span = FACE_SIZE * EYE_SPAN / frame
-    target_height = FACE_SIZE * (EYE_HEIGHT + margin) / frame
+    target_span = FACE_SIZE * params.eye_span / frame
+    target_height = FACE_SIZE * (params.eye_height + margin) / frame
     scale = target_span / max(math.hypot(rx - lx, ry - ly), 1e-6)
     angle = math.degrees(math.atan2(ry - ly, rx - lx))
     centre = ((lx + rx) / 2, (ly + ry) / 2)

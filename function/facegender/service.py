@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detection import Box, detect_faces, load_cascade
-from .eyes import EYE_CASCADE_FILE, Eyes
+from .detection import Box
+from .faces import FoundFace, find_faces, load_cascades
 from .imaging import DecodedImage, decode_image
-from .model import EigenfaceModel
-from .preprocessing import crop_face, eyes_to_align, to_png_gray
+from .model import FaceModel
+from .preprocessing import to_png_gray
 from .errors import InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
@@ -23,7 +23,7 @@ from .telemetry import Telemetry
 class FaceService:
     """The loaded model and limits; one per process, shared by every request."""
 
-    model: EigenfaceModel
+    model: FaceModel
     settings: Settings
     telemetry: Telemetry = field(default_factory=Telemetry)
 
@@ -38,9 +38,8 @@ class FaceService:
         """Load the model from ``settings.model_dir``, check the cascades load, one thread each."""
         settings = settings or get_settings()
         use_one_thread_per_request()
-        load_cascade()
-        load_cascade(EYE_CASCADE_FILE)
-        return cls(EigenfaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
+        load_cascades()
+        return cls(FaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
                  max_faces: int | None = None) -> dict:
@@ -72,16 +71,15 @@ class FaceService:
         start = time.perf_counter()
         with stage("decode"):
             # Detection works on at most max_side pixels; decoding twice that keeps crops sharp.
-            image = decode_image(data, max_side=2 * self.model.detector_params.max_side,
+            image = decode_image(data, max_side=2 * self.model.preprocessing.detector.max_side,
                                  max_bytes=self.settings.max_image_bytes,
                                  max_pixels=self.settings.max_pixels)
         decoded = time.perf_counter()
         with stage("detect"):
-            boxes = detect_faces(image.pixels, self.model.detector_params)[:max_faces]
-            eyes = [eyes_to_align(image.pixels, box, self.model.crop_params) for box in boxes]
+            found = find_faces(image.pixels, self.model.preprocessing, max_faces=max_faces)
         detected = time.perf_counter()
         with stage("classify"):
-            faces = self._classify_boxes(image, boxes, eyes, include_crops)
+            faces = self._classify_found(image, found, include_crops)
         done = time.perf_counter()
         return {
             "faces": faces,
@@ -100,18 +98,18 @@ class FaceService:
             },
         }
 
-    def _classify_boxes(self, image: DecodedImage, boxes: list[Box], eyes: list[Eyes | None],
+    def _classify_found(self, image: DecodedImage, found: list[FoundFace],
                         include_crops: bool) -> list[dict]:
-        if not boxes:
+        if not found:
             return []
         model = self.model
-        crops = np.stack([crop_face(image.pixels, box, model.crop_params, face_eyes)
-                          for box, face_eyes in zip(boxes, eyes)])
+        crops = np.stack([face.crop for face in found])
         out = model.predict(crops)
         rebuilt = model.reconstruct(crops) if include_crops else None
         faces = []
         for i in range(len(crops)):
-            face = _face_entry(boxes[i], image, model.classes, out.labels[i], out.probabilities[i])
+            face = _face_entry(found[i].box, image, model.classes, out.labels[i],
+                               out.probabilities[i])
             if include_crops:
                 face["crop_png"] = _b64png(crops[i])
                 face["eigenface_png"] = _b64png(rebuilt[i])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import GridSearchCV
+import pytest
+from facegender.features import Channel, HogParams, LbpParams, PixelParams
 
 from training.evaluate import calibration_error_floor, expected_calibration_error
-from training.fit import build_pipeline, choose_params
+from training.fit import Candidate, ChannelSpec, SearchResult
 
 
 def test_ece_is_zero_when_confidence_equals_accuracy():
@@ -30,40 +31,40 @@ def test_calibration_floor_shrinks_with_more_faces_and_matches_a_calibrated_mode
     assert abs(np.mean(scores) - calibration_error_floor(small)) < 0.01
 
 
-class _FakeSearch:
-    """The two attributes ``choose_params`` reads from a fitted ``GridSearchCV``."""
+PIXELS_100 = (ChannelSpec(Channel("pixels", PixelParams()), 100),)
+ALL_300 = PIXELS_100 + (ChannelSpec(Channel("hog", HogParams()), 100),
+                        ChannelSpec(Channel("lbp", LbpParams()), 100))
 
-    def __init__(self, rows):
-        self.n_splits_ = 3
-        self.cv_results_ = {
-            "params": [{"svm__C": c, "svm__gamma": g} for c, g, _, _ in rows],
-            "param_svm__C": np.array([c for c, _, _, _ in rows], dtype=object),
-            "mean_test_score": np.array([m for _, _, m, _ in rows]),
-            "std_test_score": np.array([s for _, _, _, s in rows]),
-        }
+
+def _search(rows) -> SearchResult:
+    """A search whose candidates (channels, C) scored these fold accuracies."""
+    candidates = [Candidate(channels, C, 1.0) for channels, C, _ in rows]
+    return SearchResult(candidates, np.array([folds for _, _, folds in rows]),
+                        np.arange(4), np.zeros((len(rows), 4)))
 
 
 def test_grid_choice_takes_the_smallest_c_within_one_standard_error():
-    search = _FakeSearch([
-        (3.0, 0.01, 0.860, 0.004), (3.0, 0.02, 0.858, 0.004),
-        (10.0, 0.01, 0.862, 0.006),  # best, but only 0.002 ahead: one SE is 0.0035
+    search = _search([
+        (PIXELS_100, 3.0, [0.856, 0.860, 0.864]),
+        (PIXELS_100, 10.0, [0.856, 0.862, 0.868]),  # best, but only 0.002 ahead of C 3
     ])
-    params, accuracy = choose_params(search)
-    assert params == {"svm__C": 3.0, "svm__gamma": 0.01} and accuracy == 0.860
+    assert search.choose() == 0
 
 
 def test_grid_choice_keeps_a_larger_c_that_is_clearly_better():
-    search = _FakeSearch([(3.0, 0.01, 0.840, 0.002), (10.0, 0.01, 0.862, 0.002)])
-    assert choose_params(search)[0]["svm__C"] == 10.0
+    search = _search([(PIXELS_100, 3.0, [0.838, 0.840, 0.842]),
+                      (PIXELS_100, 10.0, [0.860, 0.862, 0.864])])
+    assert search.choose() == 1
 
 
-def test_grid_choice_reads_a_real_grid_search():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 5))
-    y = (X[:, 0] + 0.3 * rng.normal(size=120) > 0).astype(int)
-    search = GridSearchCV(build_pipeline(3), {"svm__C": [1.0, 10.0], "svm__gamma": [0.1]},
-                          cv=3).fit(X, y)
-    params, accuracy = choose_params(search)
-    assert params["svm__C"] in (1.0, 10.0)
-    assert accuracy == search.cv_results_["mean_test_score"][
-        search.cv_results_["params"].index(params)]
+def test_grid_choice_prefers_fewer_dimensions_among_ties_and_more_when_they_win():
+    tied = _search([(ALL_300, 3.0, [0.90, 0.91, 0.92]), (PIXELS_100, 10.0, [0.90, 0.905, 0.92])])
+    assert tied.choose() == 1
+    clear = _search([(ALL_300, 3.0, [0.93, 0.94, 0.95]), (PIXELS_100, 3.0, [0.86, 0.87, 0.88])])
+    assert clear.choose() == 0
+
+
+def test_gamma_scales_with_the_code_space():
+    assert Candidate(ALL_300, 3.0, 1.2).gamma == pytest.approx(1.2 / 300)
+    weighted = (ChannelSpec(Channel("pixels", PixelParams()), 100, weight=0.5),) + ALL_300[1:]
+    assert Candidate(weighted, 3.0, 1.2).dims == pytest.approx(25 + 200)

@@ -7,11 +7,10 @@ import math
 import cv2
 import numpy as np
 import pytest
-from facegender.detection import Box, detect_faces
+from facegender.detection import Box
 from facegender.eyes import find_eyes
-from facegender.preprocessing import (
-    EYE_HEIGHT, EYE_SPAN, FACE_SIZE, CropParams, crop_face, eyes_to_align,
-)
+from facegender.faces import Preprocessing, find_faces
+from facegender.preprocessing import FACE_SIZE, CropParams, crop_face
 
 ASTRONAUT_BOX = Box(177, 67, 93, 93)
 
@@ -65,13 +64,14 @@ def test_aligned_crop_puts_the_eyes_on_the_target_points(size):
     left, right = (0.30 * size, 0.40 * size), (0.70 * size, 0.34 * size)
     image = two_dots(size, left, right)
     box = Box(0, 0, size, size)
-    face = crop_face(image, box, CropParams(), eyes=(left, right))
+    params = CropParams()
+    face = crop_face(image, box, params, eyes=(left, right))
     (flx, fly), (frx, fry) = darkest_points(face)
     tolerance = 1.5  # pixels of the 100x100 crop
-    assert abs(fly - EYE_HEIGHT * FACE_SIZE) < tolerance
-    assert abs(fry - EYE_HEIGHT * FACE_SIZE) < tolerance
+    assert abs(fly - params.eye_height * FACE_SIZE) < tolerance
+    assert abs(fry - params.eye_height * FACE_SIZE) < tolerance
     assert abs((flx + frx) / 2 - FACE_SIZE / 2) < tolerance
-    assert abs(math.hypot(frx - flx, fry - fly) - EYE_SPAN * FACE_SIZE) < tolerance
+    assert abs(math.hypot(frx - flx, fry - fly) - params.eye_span * FACE_SIZE) < tolerance
 
 
 def test_a_margin_frames_the_aligned_crop_like_the_box_crop():
@@ -89,10 +89,9 @@ def test_alignment_undoes_head_tilt(astronaut_gray):
     params = CropParams(normalization="clahe", align_eyes=True)
 
     def crops(gray):
-        box = detect_faces(gray)[0]
-        eyes = eyes_to_align(gray, box, params)
-        assert eyes is not None
-        return crop_face(gray, box, params, eyes), crop_face(gray, box, params)
+        [face] = find_faces(gray, Preprocessing(crop=params))
+        assert face.eyes is not None
+        return face.crop, crop_face(gray, face.box, params)
 
     upright_aligned, upright_box = crops(astronaut_gray)
     for degrees in (-6, 6, 12):
@@ -103,5 +102,6 @@ def test_alignment_undoes_head_tilt(astronaut_gray):
 
 
 def test_eyes_are_only_searched_when_the_model_aligns(astronaut_gray):
-    assert eyes_to_align(astronaut_gray, ASTRONAUT_BOX, CropParams()) is None
-    assert eyes_to_align(astronaut_gray, ASTRONAUT_BOX, CropParams(align_eyes=True)) is not None
+    [plain] = find_faces(astronaut_gray, Preprocessing(crop=CropParams()))
+    [aligned] = find_faces(astronaut_gray, Preprocessing(crop=CropParams(align_eyes=True)))
+    assert plain.eyes is None and aligned.eyes is not None

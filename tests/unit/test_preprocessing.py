@@ -5,11 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from facegender.detection import Box, detect_faces
+from facegender.detection import Box
 from facegender.imaging import decode_image
-from facegender.preprocessing import (
-    FACE_SIZE, CropParams, crop_face, eyes_to_align, mirror, to_png_gray,
-)
+from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, mirror, to_png_gray
 
 from tests.conftest import encode
 
@@ -60,19 +58,18 @@ def test_png_of_a_crop_round_trips(astronaut_rgb):
 
 
 def test_training_and_serving_preprocess_identically(astronaut_rgb, tmp_path):
-    """The training crops module and the service take the same path from file to model input."""
-    from facegender.detection import DetectorParams
+    """Training's crops module and the service take the same path from file to model input."""
+    from facegender.faces import Preprocessing, find_faces
 
-    from training.crops import _boxes_for_chunk, _crops_for_chunk, serving_detector
+    from training.crops import _served_faces
 
     path = tmp_path / "astronaut.jpg"
     path.write_bytes(encode(astronaut_rgb, "JPEG", quality=90))
-    params = CropParams(0.0, "clahe", align_eyes=True)
-    [train_box] = _boxes_for_chunk([str(path)], serving_detector(DetectorParams()))
-    [train_face] = _crops_for_chunk([str(path)], [train_box], params)
+    preprocessing = Preprocessing(crop=CropParams(0.0, "clahe", align_eyes=True))
+    [train_face] = _served_faces([str(path)], preprocessing)
 
-    gray = decode_image(path.read_bytes(), max_side=2 * DetectorParams().max_side).pixels
-    [serve_box] = detect_faces(gray, DetectorParams())
-    serve_face = crop_face(gray, serve_box, params, eyes_to_align(gray, serve_box, params))
-    assert tuple(train_box) == tuple(serve_box)
-    assert np.array_equal(train_face, serve_face)
+    gray = decode_image(path.read_bytes(),
+                        max_side=2 * preprocessing.detector.max_side).pixels
+    [served] = find_faces(gray, preprocessing)
+    assert served.eyes is not None
+    assert np.array_equal(train_face, served.crop)

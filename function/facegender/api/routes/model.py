@@ -8,7 +8,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Response
 
 from ...errors import NotFound
-from ...model import EigenfaceModel
+from ...model import FaceModel
 from ...preprocessing import to_png_gray
 from ..deps import ServiceDep
 from ..schemas import ErrorResponse
@@ -42,12 +42,12 @@ def eigenface(name: str, service: ServiceDep) -> Response:
 
 
 @lru_cache(maxsize=4)
-def _mean_face_png(model: EigenfaceModel) -> bytes:
+def _mean_face_png(model: FaceModel) -> bytes:
     return to_png_gray(model.mean_face())
 
 
 @lru_cache(maxsize=256)
-def _eigenface_png(model: EigenfaceModel, index: int) -> bytes:
+def _eigenface_png(model: FaceModel, index: int) -> bytes:
     return to_png_gray(model.eigenface(index))
 
 

@@ -1,0 +1,256 @@
+"""Feature channels: what the model sees of a face crop, before each channel's own PCA.
+
+Each channel is one pure function ``faces -> features`` with its parameters in a frozen
+dataclass that the model artifact records:
+
+* ``pixels``: the crop's grey levels (the eigenfaces channel);
+* ``hog``: histograms of oriented gradients, ``cv2.HOGDescriptor`` on the central window;
+* ``lbp``: histograms of uniform local binary patterns (8 neighbours on a circle), one per
+  cell of a grid over the crop.
+
+Raw pixels compare faces point by point, so they mostly learn lighting and skin tone; the
+gradients and local textures that HOG and LBP describe carry shape (brows, jaw, hairline) and
+are far less sensitive to both. Training (through scikit-learn's ``FeatureUnion``) and serving
+call these same functions, so the features cannot drift between them.
+
+Adding a channel is one params dataclass, one function and one entry in :data:`CHANNELS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from .artifact import strict_dataclass
+from .preprocessing import FACE_SIZE
+
+
+@dataclass(frozen=True)
+class PixelParams:
+    """The crop's grey levels in [0, 1], row by row: nothing to set."""
+
+
+@dataclass(frozen=True)
+class HogParams:
+    """``cv2.HOGDescriptor(window, block, block_stride, cell, bins)`` on the central window.
+
+    window : side of the central square described (the crop's border is left out).
+    block, block_stride, cell : in pixels; blocks of 2x2 cells, L2-Hys normalised (0.2).
+    bins : orientation bins over 0-180 degrees (unsigned gradients).
+    """
+
+    window: int = 96
+    block: int = 16
+    block_stride: int = 8
+    cell: int = 8
+    bins: int = 9
+
+
+@dataclass(frozen=True)
+class LbpParams:
+    """Uniform LBP codes, histogrammed over a ``grid`` x ``grid`` grid of cells.
+
+    Codes are those of ``skimage.feature.local_binary_pattern(image, 8, radius,
+    "nri_uniform")``: the 58 uniform patterns of 8 neighbours (at most two 0/1 changes round
+    the circle) keep their rotation, everything else shares one code, 59 in all. Each cell's
+    histogram is divided by its pixel count and square-rooted, so it has unit length and
+    a dot product of two is their Bhattacharyya coefficient (the Hellinger kernel).
+
+    grid : cells per side.
+    radius : of the circle the 8 neighbours sit on, in pixels (diagonals are interpolated).
+    """
+
+    grid: int = 7
+    radius: int = 1
+
+
+ChannelParams = PixelParams | HogParams | LbpParams
+
+
+def pixel_features(faces: np.ndarray, params: PixelParams = PixelParams()) -> np.ndarray:
+    """The crops as rows.
+
+    Parameters
+    ----------
+    faces : ndarray of shape (n, FACE_SIZE, FACE_SIZE), values in [0, 1]
+
+    Returns
+    -------
+    ndarray of shape (n, FACE_SIZE**2), dtype float64
+    """
+    faces = np.asarray(faces, dtype=np.float64)
+    return faces.reshape(len(faces), -1)
+
+
+def hog_features(faces: np.ndarray, params: HogParams = HogParams()) -> np.ndarray:
+    """HOG of each crop's central ``params.window`` square.
+
+    Parameters
+    ----------
+    faces : ndarray of shape (n, FACE_SIZE, FACE_SIZE), values in [0, 1]
+
+    Returns
+    -------
+    ndarray of shape (n, hog_length(params)), dtype float64
+    """
+    descriptor = _hog_descriptor(params)
+    start = (FACE_SIZE - params.window) // 2
+    window = slice(start, start + params.window)
+    out = np.empty((len(faces), hog_length(params)))
+    for i, face in enumerate(to_uint8(faces)):
+        out[i] = descriptor.compute(np.ascontiguousarray(face[window, window])).ravel()
+    return out
+
+
+def hog_length(params: HogParams) -> int:
+    """Length of one HOG vector: blocks x cells per block x bins."""
+    blocks = (params.window - params.block) // params.block_stride + 1
+    return blocks * blocks * (params.block // params.cell) ** 2 * params.bins
+
+
+def lbp_features(faces: np.ndarray, params: LbpParams = LbpParams()) -> np.ndarray:
+    """Square-rooted, normalised histograms of uniform LBP codes, cell by cell.
+
+    Parameters
+    ----------
+    faces : ndarray of shape (n, FACE_SIZE, FACE_SIZE), values in [0, 1]
+
+    Returns
+    -------
+    ndarray of shape (n, params.grid**2 * 59), dtype float64
+    """
+    codes = lbp_codes(to_uint8(faces), params.radius)
+    cells, sizes = _lbp_cells(params.grid)
+    n = len(codes)
+    index = (cells[None] * N_LBP_CODES + codes).reshape(n, -1)
+    index += (np.arange(n) * (params.grid ** 2 * N_LBP_CODES))[:, None]
+    counts = np.bincount(index.ravel(), minlength=n * params.grid ** 2 * N_LBP_CODES)
+    counts = counts.reshape(n, params.grid ** 2, N_LBP_CODES) / sizes[None, :, None]
+    return np.sqrt(counts).reshape(n, -1)
+
+
+#: Codes of 8-neighbour non-rotation-invariant uniform LBP: 58 uniform patterns + 1.
+N_LBP_CODES = 59
+
+
+def lbp_codes(images: np.ndarray, radius: int = 1) -> np.ndarray:
+    """Uniform LBP codes of each pixel, exactly as scikit-image's ``nri_uniform`` method.
+
+    Neighbour ``i`` sits at angle ``2 pi i / 8`` on a circle of ``radius`` (row offset
+    ``-radius sin``, column offset ``radius cos``, rounded to 5 decimals); off-grid neighbours
+    are bilinearly interpolated and the image is zero outside its frame, with scikit-image's
+    arithmetic step for step, so the codes are identical (tested).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, h, w), integer grey levels
+
+    Returns
+    -------
+    ndarray of shape (n, h, w), dtype uint8, values in [0, 59)
+    """
+    images = np.asarray(images, dtype=np.float64)
+    n, h, w = images.shape
+    pad = radius + 1
+    padded = np.zeros((n, h + 2 * pad, w + 2 * pad))
+    padded[:, pad:pad + h, pad:pad + w] = images
+    rows, cols = np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64)
+    pattern = np.zeros((n, h, w), dtype=np.uint8)
+    for bit, (dr, dc) in enumerate(_lbp_offsets(radius)):
+        r, c = rows + dr, cols + dc
+        r0, c0 = np.floor(r), np.floor(c)
+        fr, fc = (r - r0)[:, None], (c - c0)[None, :]
+        top_r, left_c = int(r0[0]) + pad, int(c0[0]) + pad
+        bottom_r, right_c = int(np.ceil(r[0])) + pad, int(np.ceil(c[0])) + pad
+
+        def at(row, col):
+            return padded[:, row:row + h, col:col + w]
+
+        top = (1 - fc) * at(top_r, left_c) + fc * at(top_r, right_c)
+        bottom = (1 - fc) * at(bottom_r, left_c) + fc * at(bottom_r, right_c)
+        texture = (1 - fr) * top + fr * bottom
+        pattern |= ((texture - images) >= 0).astype(np.uint8) << bit
+    return _nri_uniform_table()[pattern]
+
+
+def to_uint8(faces: np.ndarray) -> np.ndarray:
+    """[0, 1] crops back to the 8-bit grey levels they were made from: shape (n, h, w)."""
+    return np.clip(np.rint(np.asarray(faces) * 255.0), 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One feature channel as the artifact records it: its name and its parameters."""
+
+    name: str
+    params: ChannelParams
+
+    def extract(self, faces: np.ndarray) -> np.ndarray:
+        """Features of crops of shape (n, FACE_SIZE, FACE_SIZE): shape (n, d)."""
+        return CHANNELS[self.name][1](faces, self.params)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "params": asdict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Channel":
+        """Every parameter must be present: a code default never changes a trained model."""
+        name = data["name"]
+        if name not in CHANNELS:
+            raise ValueError(f"Unknown feature channel {name!r}; known: {', '.join(CHANNELS)}")
+        return cls(name, strict_dataclass(CHANNELS[name][0], data["params"]))
+
+
+#: name -> (parameters, function), in the order channels are concatenated by default.
+CHANNELS: dict[str, tuple[type, Callable[[np.ndarray, ChannelParams], np.ndarray]]] = {
+    "pixels": (PixelParams, pixel_features),
+    "hog": (HogParams, hog_features),
+    "lbp": (LbpParams, lbp_features),
+}
+
+
+@lru_cache(maxsize=8)
+def _hog_descriptor(params: HogParams) -> cv2.HOGDescriptor:
+    # Computing a descriptor only reads it, so one is shared by every thread.
+    return cv2.HOGDescriptor((params.window, params.window), (params.block, params.block),
+                             (params.block_stride, params.block_stride),
+                             (params.cell, params.cell), params.bins)
+
+
+def _lbp_offsets(radius: int) -> list[tuple[float, float]]:
+    angles = 2 * np.pi * np.arange(8, dtype=np.float64) / 8
+    return list(zip(np.round(-radius * np.sin(angles), 5), np.round(radius * np.cos(angles), 5)))
+
+
+@lru_cache(maxsize=1)
+def _nri_uniform_table() -> np.ndarray:
+    """Code of each 8-bit neighbour pattern (bit i = neighbour i), scikit-image's numbering."""
+    table = np.empty(256, dtype=np.uint8)
+    for pattern in range(256):
+        bits = [(pattern >> i) & 1 for i in range(8)]
+        changes = sum(bits[i] != bits[i + 1] for i in range(7))
+        ones = sum(bits)
+        if changes > 2:
+            table[pattern] = 8 * 7 + 2
+        elif ones == 0:
+            table[pattern] = 0
+        elif ones == 8:
+            table[pattern] = 8 * 7 + 1
+        else:
+            # Rotation of the run of ones: how far it is turned from the reference position.
+            rotation = ones - bits.index(0) if bits[0] else 8 - bits.index(1)
+            table[pattern] = 1 + (ones - 1) * 8 + rotation
+    return table
+
+
+@lru_cache(maxsize=8)
+def _lbp_cells(grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell index of each pixel of a crop, and the pixel count of each cell."""
+    edges = np.round(np.linspace(0, FACE_SIZE, grid + 1)).astype(int)
+    band = np.searchsorted(edges, np.arange(FACE_SIZE), side="right") - 1
+    cells = band[:, None] * grid + band[None, :]
+    return cells, np.bincount(cells.ravel(), minlength=grid * grid).astype(np.float64)
