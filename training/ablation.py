@@ -1,114 +1,167 @@
 """Ablation of the recipe's choices with grouped cross-validation, on a subsample of people.
 
-``python -m training.ablation [--samples 10000]`` starts from the improved recipe's choices and
-changes one at a time: crop framing (eye alignment, margin), photometric normalisation, mirror
-averaging and augmentation, PCA size, C and gamma. Each line gives the grouped 3-fold accuracy
-overall, per dataset, on UTKFace faces aged 13+ and per race group among them. Uses the same
-cached boxes as training.
+``python -m training.ablation [--samples 12000] [--only channels,sizes,...]`` crops the
+training split with the served preprocessing (the cache ``make train`` fills), then runs the
+grouped 3-fold search of ``training.fit.grid_search`` over groups of variants:
+
+* ``channels``: each channel alone, each pair, all three;
+* ``sizes``: the PCA size of each channel;
+* ``svm``: C and gamma;
+* ``hog``, ``lbp``: each channel's own parameters;
+* ``weights``: the channels' weights in the kernel;
+* ``balance``: weighting the datasets or the race groups.
+
+Each line gives the grouped CV accuracy overall, on CelebA, on UTKFace faces aged 13+ and per
+race group among them, the race gap, female minus male recall on each dataset, and CelebA's
+in-the-wild photos.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import logging
 from dataclasses import replace
 
 import numpy as np
-from joblib import Memory, Parallel, delayed
-from sklearn.model_selection import GroupKFold
+from joblib import Memory
 
-from facegender.preprocessing import CropParams
+from facegender.features import Channel, HogParams, LbpParams
 
-from .crops import crop_boxes, largest_face_boxes, serving_detector
+from .crops import dataset_faces, found
 from .data import Samples, data_root, load_split
-from .fit import _mirror_flat, _subsample_by_group, build_pipeline
+from .fit import Candidate, ChannelSpec, grid_search, sample_weights
 from .pipeline import REPO_ROOT
-from .recipes import IMPROVED
+from .recipes import HOG, IMPROVED, LBP, PIXELS
 
-BASE_CROP = IMPROVED.crop
-BASE_FIT = dict(n_components=100, C=3.0, gamma=0.012, mirror_augment=False, mirror_average=True)
 RACES = ("Asian", "Black", "Indian", "White")
+BASE = (ChannelSpec(PIXELS, 100), ChannelSpec(HOG, 100), ChannelSpec(LBP, 100))
+BASE_C, BASE_GAMMA = 3.0, 1.2
 
 
-def variants() -> list[tuple[str, CropParams, dict]]:
-    """(name, crop, fit parameters): the base recipe, then one change each."""
-    crop, fit = BASE_CROP, BASE_FIT
-    return [
-        ("base (improved recipe)", crop, fit),
-        ("box crop, no eye alignment", replace(crop, align_eyes=False), fit),
-        ("margin 0.1", replace(crop, margin=0.1), fit),
-        ("margin -0.1", replace(crop, margin=-0.1), fit),
-        ("normalization none", replace(crop, normalization="none"), fit),
-        ("normalization equalize", replace(crop, normalization="equalize"), fit),
-        ("no mirror averaging", crop, {**fit, "mirror_average": False}),
-        ("mirror augmentation", crop, {**fit, "mirror_augment": True}),
-        ("PCA 150, gamma 0.008", crop, {**fit, "n_components": 150, "gamma": 0.008}),
-        ("PCA 60, gamma 0.02", crop, {**fit, "n_components": 60, "gamma": 0.02}),
-        ("C 10", crop, {**fit, "C": 10.0}),
-        ("C 1", crop, {**fit, "C": 1.0}),
-        ("gamma 0.008", crop, {**fit, "gamma": 0.008}),
-        ("gamma 0.018", crop, {**fit, "gamma": 0.018}),
-    ]
+def _with(channels, name: str, **changes) -> tuple[ChannelSpec, ...]:
+    """``channels`` with the spec of channel ``name`` changed (size, weight or params)."""
+    out = []
+    for spec in channels:
+        if spec.channel.name == name:
+            params = changes.pop("params", None)
+            spec = replace(spec, **changes)
+            if params is not None:
+                spec = replace(spec, channel=Channel(name, params))
+        out.append(spec)
+    return tuple(out)
 
 
-def out_of_fold_decisions(faces, y, groups, *, n_components, C, gamma, mirror_augment,
-                          mirror_average, n_splits=3) -> np.ndarray:
-    decisions = np.empty(len(y))
-    for train, test in GroupKFold(n_splits=n_splits).split(faces, y, groups):
-        X = faces[train].reshape(len(train), -1)
-        yt = y[train]
-        if mirror_augment:
-            X = np.concatenate([X, _mirror_flat(faces[train])])
-            yt = np.concatenate([yt, yt])
-        model = build_pipeline(n_components, C, gamma).fit(X, yt)
-        decisions[test] = model.decision_function(faces[test].reshape(len(test), -1))
-        if mirror_average:
-            decisions[test] = 0.5 * (decisions[test]
-                                     + model.decision_function(_mirror_flat(faces[test])))
-    return decisions
+def variants() -> dict[str, list[tuple[str, Candidate]]]:
+    """Groups of (label, candidate); each group is one grouped search."""
+    def candidate(channels=BASE, C=BASE_C, gamma=BASE_GAMMA):
+        return Candidate(tuple(channels), C, gamma)
+
+    p, h, l = BASE  # noqa: E741
+    return {
+        "channels": [
+            ("pixels", candidate([p])), ("hog", candidate([h])), ("lbp", candidate([l])),
+            ("pixels + hog", candidate([p, h])), ("pixels + lbp", candidate([p, l])),
+            ("hog + lbp", candidate([h, l])), ("pixels + hog + lbp", candidate()),
+        ],
+        "sizes": [
+            (f"{name} {k}", candidate(_with(BASE, name, n_components=k)))
+            for name, sizes in (("pixels", (60, 150)), ("hog", (60, 150, 200)),
+                                ("lbp", (60, 150, 200)))
+            for k in sizes
+        ],
+        "svm": [
+            (f"C {C:g}, gamma {g:g}/d", candidate(C=C, gamma=g))
+            for C in (1.0, 3.0, 10.0) for g in (0.8, 1.2, 1.8)
+        ],
+        "hog": [
+            ("hog cells 6 px", candidate(_with(BASE, "hog", params=HogParams(
+                window=96, block=12, block_stride=6, cell=6, bins=9)))),
+            ("hog cells 10 px", candidate(_with(BASE, "hog", params=HogParams(
+                window=100, block=20, block_stride=10, cell=10, bins=9)))),
+            ("hog 12 bins", candidate(_with(BASE, "hog", params=replace(HOG.params, bins=12)))),
+            ("hog window 88", candidate(_with(BASE, "hog", params=replace(HOG.params,
+                                                                           window=88)))),
+        ],
+        "lbp": [
+            (f"lbp grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(grid=g, radius=1))))
+            for g in (5, 9)
+        ] + [("lbp radius 2", candidate(_with(BASE, "lbp", params=LbpParams(grid=7,
+                                                                             radius=2))))],
+        "weights": [
+            (f"{name} weight {w:g}", candidate(_with(BASE, name, weight=w)))
+            for name in ("pixels", "hog", "lbp") for w in (0.7, 1.4)
+        ],
+    }
 
 
-def breakdown(correct: np.ndarray, samples: Samples) -> str:
+def describe(decisions: np.ndarray, samples: Samples) -> str:
+    """The breakdown of one candidate's out-of-fold decisions."""
+    correct = (decisions > 0).astype(int) == samples.y
     adult = (samples.dataset == "utkface") & (samples.age >= 13)
     by_race = {race: correct[adult & (samples.race == race)].mean() for race in RACES}
-    parts = [f"all {correct.mean():.4f}"]
-    parts += [f"{name} {correct[samples.dataset == name].mean():.4f}"
-              for name in ("celeba", "utkface")]
-    parts.append(f"utk13+ {correct[adult].mean():.4f}")
-    parts.append(" ".join(f"{race} {acc:.3f}" for race, acc in by_race.items()))
-    parts.append(f"race gap {100 * (max(by_race.values()) - min(by_race.values())):.1f}")
-    return " | ".join(parts)
+    wild = samples.source == "celeba/wild"
+
+    def recall_gap(mask):
+        return 100 * (correct[mask & (samples.y == 0)].mean()
+                      - correct[mask & (samples.y == 1)].mean())
+
+    return " | ".join([
+        f"all {100 * correct.mean():.2f}",
+        f"celeba {100 * correct[samples.dataset == 'celeba'].mean():.2f}",
+        f"utk13+ {100 * correct[adult].mean():.2f}",
+        " ".join(f"{race[0]} {100 * acc:.1f}" for race, acc in by_race.items()),
+        f"gap {100 * (max(by_race.values()) - min(by_race.values())):.1f}",
+        f"f-m recall celeba {recall_gap(samples.dataset == 'celeba'):+.1f} "
+        f"utk {recall_gap(samples.dataset == 'utkface'):+.1f}",
+        f"wild {100 * correct[wild].mean():.1f} ({recall_gap(wild):+.1f})",
+    ])
+
+
+def race_weights(samples: Samples) -> np.ndarray:
+    """UTKFace faces weighted so each race group has the same total weight (mean 1 overall)."""
+    weights = np.ones(len(samples))
+    utk = samples.dataset == "utkface"
+    races, counts = np.unique(samples.race[utk], return_counts=True)
+    for race, count in zip(races, counts):
+        weights[utk & (samples.race == race)] = utk.sum() / (len(races) * count)
+    return weights
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m training.ablation", description=__doc__)
-    parser.add_argument("--samples", type=int, default=10000)
+    parser = argparse.ArgumentParser(prog="python -m training.ablation", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=12000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", default="",
+                        help="comma-separated groups (default: all, and balance)")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
     memory = Memory(REPO_ROOT / ".cache" / "joblib", verbose=0)
     train = load_split(data_root(), "train")
-    # Boxes of the whole split (the cache training fills), then a subsample of people.
-    all_boxes = largest_face_boxes(train.paths, serving_detector(IMPROVED.detector),
-                                   memory=memory)
-    keep = _subsample_by_group(train.group, args.samples)
-    keep = keep[[all_boxes[i] is not None for i in keep]]
-    train = train.subset(keep)
-    boxes = [all_boxes[i] for i in keep]
-    print(f"{len(train)} faces, {len(np.unique(train.group))} people; 3-fold GroupKFold",
-          flush=True)
-    crops = {}
-    for _, crop, _ in variants():
-        if crop not in crops:
-            crops[crop] = crop_boxes(train.paths, boxes, crop, memory=memory, n_jobs=args.jobs)
-
-    def one(name, crop, fit):
-        start = time.perf_counter()
-        decisions = out_of_fold_decisions(crops[crop], train.y, train.group, **fit)
-        return name, (decisions > 0).astype(int) == train.y, time.perf_counter() - start
-
-    for name, correct, seconds in Parallel(n_jobs=args.jobs, return_as="generator")(
-            delayed(one)(*variant) for variant in variants()):
-        print(f"{name:28s} {breakdown(correct, train)} ({seconds:.0f} s)", flush=True)
+    faces = dataset_faces(train.paths, IMPROVED.preprocessing, memory=memory, n_jobs=args.jobs,
+                          desc="faces train")
+    has_face = found(faces)
+    faces, train = faces[has_face], train.subset(has_face)
+    groups = variants()
+    chosen = [g for g in args.only.split(",") if g] or [*groups, "balance"]
+    for name in chosen:
+        if name == "balance":
+            base = [("pixels + hog + lbp", Candidate(BASE, BASE_C, BASE_GAMMA))]
+            runs = [("unweighted", np.ones(len(train)), base),
+                    ("datasets weighted equally", sample_weights(train.dataset, True), base),
+                    ("UTKFace race groups weighted equally", race_weights(train), base)]
+        else:
+            runs = [(name, np.ones(len(train)), groups[name])]
+        for title, weights, labelled in runs:
+            search = grid_search(faces, train.y, train.group, weights,
+                                 [c for _, c in labelled], max_samples=args.samples,
+                                 n_jobs=args.jobs)
+            used = train.subset(search.index)
+            print(f"\n## {title} ({len(used)} faces, {len(np.unique(used.group))} people, "
+                  "3-fold GroupKFold)", flush=True)
+            for (label, _), decisions, n_sv in zip(labelled, search.decisions,
+                                                    search.n_support):
+                print(f"{label:28s} {describe(decisions, used)} | {n_sv} SV", flush=True)
 
 
 if __name__ == "__main__":

@@ -191,12 +191,14 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     for candidate in candidates:
         for spec in candidate.channels:
             sizes[spec.channel] = max(sizes.get(spec.channel, 0), spec.n_components)
-    codes = dict(zip(
-        [(channel, f) for channel in sizes for f in range(n_splits)],
-        Parallel(n_jobs=n_jobs)(
-            delayed(_fold_codes)(faces, channel, k, folds[f][0])
-            for channel, k in sizes.items() for f in range(n_splits)),
-    ))
+    features = dict(zip(sizes, Parallel(n_jobs=n_jobs)(
+        delayed(_features_and_mirrored)(faces, channel) for channel in sizes)))
+    del faces
+    pairs = [(channel, f) for channel in sizes for f in range(n_splits)]
+    codes = dict(zip(pairs, Parallel(n_jobs=n_jobs)(
+        delayed(_fold_codes)(features[channel], sizes[channel], folds[f][0])
+        for channel, f in pairs)))
+    del features
     jobs = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: codes[s.channel, f]
@@ -216,16 +218,20 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     return SearchResult(list(candidates), accuracy, index, decisions, n_support)
 
 
-def _fold_codes(faces, channel: Channel, n_components: int, train: np.ndarray):
-    """A channel's whitened PCA codes of every face and of every face's mirror, with the PCA
-    fitted on the fold's training faces."""
-    features = channel.extract(faces)
+def _features_and_mirrored(faces, channel: Channel):
+    """A channel's features of every face and of its mirror image, as float32."""
+    return (channel.extract(faces).astype(np.float32),
+            channel.extract(faces[..., ::-1]).astype(np.float32))
+
+
+def _fold_codes(features, n_components: int, train: np.ndarray):
+    """Whitened PCA codes of every face and of every face's mirror, with the PCA fitted on
+    the fold's training faces."""
+    plain, mirrored = features
     pca = PCA(n_components=n_components, whiten=True, svd_solver="randomized",
-              random_state=RANDOM_STATE).fit(features[train])
-    codes = pca.transform(features)
-    del features
-    mirrored = pca.transform(channel.extract(faces[..., ::-1]))
-    return codes.astype(np.float32), mirrored.astype(np.float32)
+              random_state=RANDOM_STATE).fit(plain[train].astype(np.float64))
+    return (pca.transform(plain.astype(np.float64)).astype(np.float32),
+            pca.transform(mirrored.astype(np.float64)).astype(np.float32))
 
 
 def _assemble(candidate: Candidate, codes: dict, which: int, rows) -> np.ndarray:

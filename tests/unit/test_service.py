@@ -30,7 +30,6 @@ def test_astronaut_reply_has_the_documented_shape(service, astronaut_jpeg):
     assert set(face) == {"box", "box_relative", "gender", "confidence", "probabilities"}
     assert face["gender"] in ("female", "male")  # accuracy is measured on datasets, not here
     assert face["confidence"] == max(face["probabilities"].values())
-    assert face["confidence"] > 0.5
     assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     box = face["box"]
     assert box["width"] > 50
