@@ -235,15 +235,16 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search: SearchResult
         "grid_search": {
             "cv": "GroupKFold by person (CelebA identity; one group per UTKFace image)",
             "faces": int(len(search.index)),
-            "selection": ("the fewest code dimensions, then the smallest C, within one "
-                          "standard error of the best mean accuracy"),
+            "selection": ("the cheapest model (support vectors x code dimensions), then the "
+                          "smallest C, within one standard error of the best mean accuracy"),
             "chosen": candidate.describe(),
             "chosen_cv_accuracy": round(float(search.mean[chosen]), 4),
             "best_cv_accuracy": round(float(search.mean.max()), 4),
             "candidates": [
                 {"candidate": c.describe(), "mean_accuracy": round(float(m), 4),
-                 "std_accuracy": round(float(sd), 4)}
-                for c, m, sd in zip(search.candidates, search.mean, search.std)
+                 "std_accuracy": round(float(sd), 4), "support_vectors": n_sv}
+                for c, m, sd, n_sv in zip(search.candidates, search.mean, search.std,
+                                          search.n_support)
             ],
         },
         "training": {

@@ -16,9 +16,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .detection import Box, load_cascade
-
-EYE_CASCADE_FILE = "haarcascade_eye.xml"
+from .detection import EYE_CASCADE_FILE, Box, load_cascade
 
 
 @dataclass(frozen=True)

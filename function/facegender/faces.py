@@ -14,8 +14,11 @@ import cv2
 import numpy as np
 
 from .artifact import strict_dataclass
-from .detection import Box, DetectorParams, detect_faces, load_cascade
-from .eyes import EYE_CASCADE_FILE, Eyes, EyeSearch, find_eyes
+from .detection import (
+    Box, Cascades, DetectorParams, TurnedFace, detection_copy, load_cascades, profile_faces,
+    turned_faces, upright_faces,
+)
+from .eyes import Eyes, EyeSearch, find_eyes
 from .preprocessing import CropParams, crop_face
 
 
@@ -39,19 +42,6 @@ class Preprocessing:
                    strict_dataclass(CropParams, data["crop"]))
 
 
-class Cascades(NamedTuple):
-    """The Haar cascades one search uses. ``CascadeClassifier`` keeps scratch state inside the
-    object, so two searches running at the same time must not share one."""
-
-    face: cv2.CascadeClassifier
-    eye: cv2.CascadeClassifier
-
-
-def load_cascades() -> Cascades:
-    """This thread's cascades (see :func:`facegender.detection.load_cascade`)."""
-    return Cascades(load_cascade(), load_cascade(EYE_CASCADE_FILE))
-
-
 class FoundFace(NamedTuple):
     """One face: its box in the photo, the eyes its crop is aligned on, and the crop.
 
@@ -66,6 +56,14 @@ class FoundFace(NamedTuple):
 def find_faces(gray: np.ndarray, preprocessing: Preprocessing, *,
                max_faces: int | None = None, cascades: Cascades | None = None) -> list[FoundFace]:
     """Every face in a grayscale photo, largest first, ready for the model.
+
+    Upright faces first (:func:`facegender.detection.upright_faces`). Only when there are
+    none: the copies turned by each of the detector's ``rotations`` in turn, up to the first in
+    which the frontal cascade fires; its faces are kept when the eye cascade finds a plausible
+    pair in them or the second frontal cascade agrees. The frontal cascade alone fires on
+    textures in turned copies, and confirmations sought at further angles confirmed textures
+    too (measured on photos without faces), so the first angle decides. Then, if still nothing,
+    the profile cascade.
 
     Parameters
     ----------
@@ -83,10 +81,72 @@ def find_faces(gray: np.ndarray, preprocessing: Preprocessing, *,
         No face is an empty list.
     """
     cascades = cascades or load_cascades()
-    boxes = detect_faces(gray, preprocessing.detector, cascade=cascades.face)[:max_faces]
+    detector, crop = preprocessing.detector, preprocessing.crop
+    copy = detection_copy(gray, detector)
+    boxes = upright_faces(copy, detector, cascades)
+    if not boxes:
+        for angle in detector.rotations:
+            candidates = turned_faces(copy, detector, angle, cascades)
+            if candidates:
+                found = _confirmed(gray, copy, preprocessing, candidates, cascades)
+                if found:
+                    return found[:max_faces]
+                break
+        boxes = profile_faces(copy, detector, cascades)
     found = []
-    for box in boxes:
+    for box in boxes[:max_faces]:
         eyes = (find_eyes(gray, box, preprocessing.eye_search, cascade=cascades.eye)
-                if preprocessing.crop.align_eyes else None)
+                if crop.align_eyes else None)
+        found.append(FoundFace(box, eyes, crop_face(gray, box, crop, eyes)))
+    return found
+
+
+def _confirmed(gray, copy, preprocessing: Preprocessing, candidates: list[TurnedFace],
+               cascades: Cascades) -> list[FoundFace]:
+    """The turned faces that the eyes or the second cascade confirm.
+
+    A confirmed face's crop is aligned on its eyes: the ones found, or where the crop expects
+    them in a box turned with the face when only the second cascade confirmed it (which makes
+    the crop the face box, turned upright).
+    """
+    found = []
+    for face in candidates:
+        eyes = _eyes_of_turned_face(gray, face, preprocessing.eye_search, cascades.eye)
+        box = face.box(copy.width, copy.height)
+        if (eyes is None and not face.agreed) or box.area == 0:
+            continue
+        eyes = eyes or _expected_eyes(face, preprocessing.crop)
         found.append(FoundFace(box, eyes, crop_face(gray, box, preprocessing.crop, eyes)))
     return found
+
+
+def _turn_about(centre, angle: float, to_upright: bool) -> np.ndarray:
+    """The 2x3 affine matrix turning points about ``centre`` (counter-clockwise by ``angle``
+    degrees when ``to_upright``, back otherwise), as ``cv2.getRotationMatrix2D``."""
+    return cv2.getRotationMatrix2D(centre, angle if to_upright else -angle, 1.0)
+
+
+def _eyes_of_turned_face(gray, face: TurnedFace, search: EyeSearch, cascade) -> Eyes | None:
+    """The eye search on the face turned upright, with the eyes mapped back to ``gray``."""
+    side = face.side
+    size = int(round(2 * side))
+    matrix = _turn_about(face.centre, face.angle, to_upright=True)
+    matrix[:, 2] += (size / 2 - face.centre[0], size / 2 - face.centre[1])
+    patch = cv2.warpAffine(gray, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+    start = int(round(size / 2 - side / 2))
+    eyes = find_eyes(patch, Box(start, start, int(round(side)), int(round(side))), search,
+                     cascade=cascade)
+    if eyes is None:
+        return None
+    back = cv2.invertAffineTransform(matrix)
+    return Eyes(*(tuple(float(v) for v in back @ (x, y, 1.0)) for x, y in eyes))
+
+
+def _expected_eyes(face: TurnedFace, crop: CropParams) -> Eyes:
+    """Where an upright face's eyes sit in its box (the crop's targets), turned with the face."""
+    half = crop.eye_span * face.side / 2
+    y = face.centre[1] + (crop.eye_height - 0.5) * face.side
+    back = _turn_about(face.centre, face.angle, to_upright=False)
+    return Eyes(*(tuple(float(v) for v in back @ (x, y, 1.0))
+                  for x in (face.centre[0] - half, face.centre[0] + half)))

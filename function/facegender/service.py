@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detection import Box
-from .faces import FoundFace, find_faces, load_cascades
+from .detection import Box, load_cascades
+from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
 from .preprocessing import to_png_gray

@@ -36,11 +36,11 @@ ALL_300 = PIXELS_100 + (ChannelSpec(Channel("hog", HogParams()), 100),
                         ChannelSpec(Channel("lbp", LbpParams()), 100))
 
 
-def _search(rows) -> SearchResult:
+def _search(rows, n_support=None) -> SearchResult:
     """A search whose candidates (channels, C) scored these fold accuracies."""
     candidates = [Candidate(channels, C, 1.0) for channels, C, _ in rows]
     return SearchResult(candidates, np.array([folds for _, _, folds in rows]),
-                        np.arange(4), np.zeros((len(rows), 4)))
+                        np.arange(4), np.zeros((len(rows), 4)), n_support or [1000] * len(rows))
 
 
 def test_grid_choice_takes_the_smallest_c_within_one_standard_error():
@@ -57,9 +57,12 @@ def test_grid_choice_keeps_a_larger_c_that_is_clearly_better():
     assert search.choose() == 1
 
 
-def test_grid_choice_prefers_fewer_dimensions_among_ties_and_more_when_they_win():
+def test_grid_choice_prefers_the_cheaper_model_among_ties_and_the_better_one_otherwise():
     tied = _search([(ALL_300, 3.0, [0.90, 0.91, 0.92]), (PIXELS_100, 10.0, [0.90, 0.905, 0.92])])
-    assert tied.choose() == 1
+    assert tied.choose() == 1  # 100 dimensions against 300
+    fewer_vectors = _search([(PIXELS_100, 3.0, [0.90, 0.91, 0.92]),
+                             (ALL_300, 3.0, [0.90, 0.91, 0.92])], n_support=[9000, 2000])
+    assert fewer_vectors.choose() == 1  # 2,000 x 300 against 9,000 x 100
     clear = _search([(ALL_300, 3.0, [0.93, 0.94, 0.95]), (PIXELS_100, 3.0, [0.86, 0.87, 0.88])])
     assert clear.choose() == 0
 
