@@ -88,16 +88,20 @@ def summary(y: np.ndarray, pred: Predictions) -> dict:
 
 
 def breakdown(samples: Samples, pred: Predictions, attribute: str) -> dict:
-    """End-to-end accuracy and face-found rate for each value of ``attribute``."""
+    """End-to-end accuracy, face-found rate and each class's end-to-end recall for each value
+    of ``attribute``."""
     values = getattr(samples, attribute)
+    correct = pred.found & (pred.predicted == samples.y)
     out = {}
     for value in sorted(set(values) - {"unlabelled"}):
         mask = values == value
-        found, correct = pred.found[mask], pred.found[mask] & (pred.predicted[mask] == samples.y[mask])
         out[str(value)] = {
             "images": int(mask.sum()),
-            "face_found_rate": _r(found.mean()),
-            "accuracy_end_to_end": _r(correct.mean()),
+            "face_found_rate": _r(pred.found[mask].mean()),
+            "accuracy_end_to_end": _r(correct[mask].mean()),
+            "recall_end_to_end": {c: _r(correct[mask & (samples.y == i)].mean())
+                                  if (mask & (samples.y == i)).any() else None
+                                  for i, c in enumerate(CLASSES)},
         }
     return out
 

@@ -266,9 +266,12 @@ def fit_calibrated(faces, y, groups, weights, candidate: Candidate, classes, *,
 
     Returns the model and the out-of-fold (mirror-averaged) decision values of ``faces``.
     """
-    union = build_union(candidate.channels)
+    # The channels' features and PCAs are fitted side by side on the cores, then the union
+    # is kept serial: the saved model is a reference, evaluated on small batches.
+    union = build_union(candidate.channels).set_params(n_jobs=n_jobs)
     codes = union.fit_transform(_flat(faces))
     mirrored = union.transform(_flat(faces[..., ::-1])) if mirror_average else None
+    union.set_params(n_jobs=None)
     svm = build_svm(candidate)
     # libsvm is single-threaded: the final fit runs beside the fold fits, not after them.
     folds = list(GroupKFold(n_splits=n_splits).split(codes, y, groups))

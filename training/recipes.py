@@ -54,11 +54,15 @@ SERVED_PREPROCESSING = Preprocessing(
     crop=CropParams(margin=0.0, normalization="clahe", align_eyes=True),
 )
 
+def _all_three(pixels: int, hog: int, lbp: int) -> tuple[ChannelSpec, ...]:
+    return (ChannelSpec(PIXELS, pixels), ChannelSpec(HOG, hog), ChannelSpec(LBP, lbp))
+
+
 IMPROVED = Recipe(
     name="improved",
     preprocessing=SERVED_PREPROCESSING,
-    grid=grid([(ChannelSpec(PIXELS, 100), ChannelSpec(HOG, 100), ChannelSpec(LBP, 100))],
-              c_grid=(3.0,), gamma_grid=(1.2,)),
+    grid=grid([_all_three(60, 60, 60), _all_three(100, 100, 100)],
+              c_grid=(3.0, 10.0), gamma_grid=(0.8, 1.2)),
 )
 
 

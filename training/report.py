@@ -73,11 +73,14 @@ def _table(rows, columns):
 
 
 def _group_table(new, seed):
-    header = "| group | images | new | seed |" if seed else "| group | images | new |"
-    out = [header, "|---|---:|---:|" + ("---:|" if seed else "")]
+    header = "| group | images | new | female / male recall | seed |"
+    out = [header if seed else header.removesuffix(" seed |"),
+           "|---|---:|---:|---:|" + ("---:|" if seed else "")]
     for group, figures in new.items():
         cell = f"{_fmt(figures['accuracy_end_to_end'])} / {_fmt(figures['face_found_rate'])}"
-        row = f"| {group} | {figures['images']} | {cell} |"
+        recall = figures.get("recall_end_to_end") or {}
+        recalls = f"{_fmt(recall.get('female'))} / {_fmt(recall.get('male'))}"
+        row = f"| {group} | {figures['images']} | {cell} | {recalls} |"
         if seed and group in seed:
             s = seed[group]
             row += f" {_fmt(s['accuracy_end_to_end'])} / {_fmt(s['face_found_rate'])} |"

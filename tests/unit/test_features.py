@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from facegender.faces import Preprocessing, find_faces
 from facegender.features import (
-    CHANNELS, N_LBP_CODES, Channel, HogParams, LbpParams, PixelParams, hog_features,
+    CHANNELS, LBP_BLOCK, N_LBP_CODES, Channel, HogParams, LbpParams, PixelParams, hog_features,
     hog_length, lbp_codes, lbp_features, pixel_features, to_uint8,
 )
 from facegender.imaging import decode_image
@@ -96,3 +96,9 @@ def test_channel_records_round_trip_and_refuse_gaps():
     with pytest.raises(ValueError, match="Unknown feature channel"):
         Channel.from_dict({"name": "sift", "params": {}})
     assert Channel.from_dict({"name": "pixels", "params": {}}).params == PixelParams()
+
+
+def test_lbp_features_of_a_large_batch_are_those_of_each_face(real_crops):
+    batch = real_crops[:LBP_BLOCK * 2 + 3]
+    one_by_one = np.concatenate([lbp_features(face[None]) for face in batch])
+    assert np.array_equal(lbp_features(batch), one_by_one)

@@ -65,9 +65,9 @@ class ModelInfo(BaseModel):
 
 
 class Timings(BaseModel):
-    decode: float
-    detect: float
-    classify: float
+    decode: float = Field(description="Validate and decode the image, in ms.")
+    detect: float = Field(description="Find the faces, their eyes, and crop them, in ms.")
+    classify: float = Field(description="Feature channels, SVM and calibration, in ms.")
     total: float
 
 
