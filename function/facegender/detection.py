@@ -14,7 +14,7 @@ situations defeat a plain ``detectMultiScale`` call, and all are common in this 
 * Tilted heads: :func:`turned_faces` searches a copy turned by a given angle; the caller
   (:func:`facegender.faces.find_faces`) keeps a face found there only when it is confirmed.
 * Turned heads: :func:`profile_faces` runs the profile cascade on the photo and on its
-  mirror image (the cascade knows one side).
+  mirror image (the cascade knows one side), then on a padded copy.
 
 The extra passes run only when the ones before found nothing, so they cannot add false faces
 to a photo that has real ones, and a photo with an upright face never pays for them.
@@ -77,6 +77,9 @@ class DetectorParams:
         textures (measured on photos without faces).
     profile_min_neighbors, profile_min_weight : the profile cascade's neighbour count and
         confidence, for its passes after the turned ones; a neighbour count of 0 skips them.
+    profile_fallback_min_neighbors, profile_min_fraction : the profile cascade's last pass,
+        on a padded copy, when the others found nothing (see :func:`profile_faces`): its
+        neighbour count (0 skips it) and its smallest face, as a fraction of the shorter side.
     """
 
     scale_factor: float = 1.1
@@ -92,6 +95,8 @@ class DetectorParams:
     turned_min_fraction: float = 0.08
     profile_min_neighbors: int = 5
     profile_min_weight: float = 1.5
+    profile_fallback_min_neighbors: int = 3
+    profile_min_fraction: float = 0.15
 
     def __post_init__(self):
         # A card read back from JSON gives a list.
@@ -201,17 +206,36 @@ def upright_faces(copy: DetectionCopy, params: DetectorParams, cascades: Cascade
         if params.alt_min_neighbors:
             passes.append((cascades.alt, 1, params.alt_min_neighbors))
         for cascade, zoom, neighbors in passes:
-            image = small if zoom == 1 else cv2.resize(
-                small, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC
-            )
-            pad = int(round(max(image.shape) * params.pad_fraction))
-            padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-            found = _detect(padded, cascade, params, neighbors, float("-inf"))
-            boxes = [tuple((v - pad) / zoom for v in box[:2]) + tuple(v / zoom for v in box[2:])
-                     for box in found]
+            boxes = _padded_search(small, cascade, zoom, neighbors, params)
             if boxes:
                 break
     return _largest_first([copy.to_photo(box) for box in boxes])
+
+
+def _padded_search(small: np.ndarray, cascade, zoom: int, neighbors: int,
+                   params: DetectorParams, *, min_size: int | None = None,
+                   mirrored: bool = False) -> list[tuple]:
+    """``cascade`` on ``small`` zoomed by ``zoom`` and padded on every side (edge pixels
+    repeated, ``params.pad_fraction`` of the longer side), with no confidence threshold.
+
+    The detector's window needs some context around a face, which a face filling the frame
+    lacks. ``mirrored`` searches the mirror image. ``min_size`` is in ``small``'s pixels.
+    Returns the boxes (x, y, w, h) in ``small``'s pixels.
+    """
+    image = small if zoom == 1 else cv2.resize(
+        small, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC
+    )
+    pad = int(round(max(image.shape) * params.pad_fraction))
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    if mirrored:
+        padded = np.ascontiguousarray(padded[:, ::-1])
+    side = None if min_size is None else max(params.min_size, min_size * zoom)
+    width = padded.shape[1]
+    boxes = []
+    for x, y, w, h in _detect(padded, cascade, params, neighbors, float("-inf"), min_size=side):
+        left = width - x - w if mirrored else x
+        boxes.append(((left - pad) / zoom, (y - pad) / zoom, w / zoom, h / zoom))
+    return boxes
 
 
 class TurnedFace(NamedTuple):
@@ -264,7 +288,14 @@ def turned_faces(copy: DetectionCopy, params: DetectorParams, angle: float,
 
 
 def profile_faces(copy: DetectionCopy, params: DetectorParams, cascades: Cascades) -> list[Box]:
-    """Faces seen from the side: the profile cascade on the copy and on its mirror image."""
+    """Faces seen from the side: the profile cascade on the copy and on its mirror image (the
+    cascade knows one side).
+
+    When that finds nothing, the same on a padded copy (twice the size for small images), as
+    the upright fallback passes do, with ``profile_fallback_min_neighbors`` and faces of at
+    least ``profile_min_fraction`` of the shorter side: a profile that fills a portrait's
+    frame has no context for the detector's window, and small hits there were textures.
+    """
     if not params.profile_min_neighbors:
         return []
     small = copy.image
@@ -274,6 +305,13 @@ def profile_faces(copy: DetectionCopy, params: DetectorParams, cascades: Cascade
     boxes += [(width - x - w, y, w, h) for x, y, w, h in _detect(
         np.ascontiguousarray(small[:, ::-1]), cascades.profile, params,
         params.profile_min_neighbors, params.profile_min_weight)]
+    if not boxes and params.profile_fallback_min_neighbors and params.pad_fraction > 0:
+        zoom = 2 if max(small.shape) < params.upscale_below else 1
+        smallest = int(params.profile_min_fraction * min(small.shape))
+        for mirrored in (False, True):
+            boxes += _padded_search(small, cascades.profile, zoom,
+                                    params.profile_fallback_min_neighbors, params,
+                                    min_size=smallest, mirrored=mirrored)
     return _largest_first([copy.to_photo(box) for box in boxes])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -138,6 +140,24 @@ def test_the_near_profile_sample_is_found_by_the_profile_cascade(samples_dir):
     assert detect_faces(gray) == []
     [face] = find_faces(gray, SERVED)
     assert face.box.width > 0.1 * min(gray.shape)
+
+
+def test_a_profile_filling_the_frame_is_found_on_a_padded_copy(samples_dir):
+    """The near-profile sample cut to its face and 30% around it: too little context for the
+    profile cascade's window until the copy is padded."""
+    gray = _manifest_gray(samples_dir, {"file": "single/camera_profile.jpg"})
+    [whole] = find_faces(gray, SERVED)
+    x, y, w, h = whole.box
+    m = int(0.3 * w)
+    tight = np.ascontiguousarray(gray[y - m:y + h + m, x - m:x + w + m])
+    unpadded = replace(SERVED.detector, profile_fallback_min_neighbors=0)
+    assert find_faces(tight, replace(SERVED, detector=unpadded)) == []
+    [face] = find_faces(tight, SERVED)
+    # The profile cascade's boxes are loose (they move with a pixel of framing): the found
+    # box must sit on the face and be face-sized.
+    centre = (face.box.x + face.box.width / 2, face.box.y + face.box.height / 2)
+    assert m < centre[0] < m + w and m < centre[1] < m + h
+    assert face.box.width > 0.4 * w
 
 
 @pytest.mark.parametrize("name", SKIMAGE_WITHOUT_FACES)
