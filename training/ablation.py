@@ -9,11 +9,13 @@ grouped 3-fold search of ``training.fit.grid_search`` over groups of variants:
 * ``svm``: C and gamma;
 * ``hog``, ``lbp``: each channel's own parameters;
 * ``weights``: the channels' weights in the kernel;
+* ``crop``: the crop's margin and CLAHE settings (crops reframed from the served detections);
 * ``balance``: weighting the datasets or the race groups.
 
-Each line gives the grouped CV accuracy overall, on CelebA, on UTKFace faces aged 13+ and per
-race group among them, the race gap, female minus male recall on each dataset, and CelebA's
-in-the-wild photos.
+Each line gives the paired difference in accuracy from the group's first line (with its
+standard error: both are scored on the same faces and folds), the grouped CV accuracy
+overall, on CelebA, on UTKFace faces aged 13+ and per race group among them, the race gap,
+female minus male recall on each dataset, and CelebA's in-the-wild photos.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from joblib import Memory
 
 from facegender.features import Channel, HogParams, LbpParams
 
-from .crops import dataset_faces, found
+from .crops import dataset_faces_and_framings, found, reframed_faces
 from .data import Samples, data_root, load_split
 from .fit import Candidate, ChannelSpec, grid_search, sample_weights
 from .pipeline import REPO_ROOT
@@ -57,23 +59,24 @@ def variants() -> dict[str, list[tuple[str, Candidate]]]:
         return Candidate(tuple(channels), C, gamma)
 
     p, h, l = BASE  # noqa: E741
+    base = [("base: pixels + hog + lbp", candidate())]
     return {
-        "channels": [
+        "channels": base + [
             ("pixels", candidate([p])), ("hog", candidate([h])), ("lbp", candidate([l])),
             ("pixels + hog", candidate([p, h])), ("pixels + lbp", candidate([p, l])),
-            ("hog + lbp", candidate([h, l])), ("pixels + hog + lbp", candidate()),
+            ("hog + lbp", candidate([h, l])),
         ],
-        "sizes": [
+        "sizes": base + [
             (f"{name} {k}", candidate(_with(BASE, name, n_components=k)))
-            for name, sizes in (("pixels", (60, 150)), ("hog", (60, 150, 200)),
-                                ("lbp", (60, 150, 200)))
+            for name, sizes in (("pixels", (60, 150, 200)), ("hog", (60, 150, 200, 300)),
+                                ("lbp", (60, 150, 200, 300)))
             for k in sizes
         ],
         "svm": [
             (f"C {C:g}, gamma {g:g}/d", candidate(C=C, gamma=g))
-            for C in (1.0, 3.0, 10.0) for g in (0.8, 1.2, 1.8)
+            for C in (3.0, 1.0, 10.0) for g in (1.2, 0.8, 1.8)
         ],
-        "hog": [
+        "hog": base + [
             ("hog cells 6 px", candidate(_with(BASE, "hog", params=HogParams(
                 window=96, block=12, block_stride=6, cell=6, bins=9)))),
             ("hog cells 10 px", candidate(_with(BASE, "hog", params=HogParams(
@@ -82,20 +85,25 @@ def variants() -> dict[str, list[tuple[str, Candidate]]]:
             ("hog window 88", candidate(_with(BASE, "hog", params=replace(HOG.params,
                                                                            window=88)))),
         ],
-        "lbp": [
+        "lbp": base + [
             (f"lbp grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(grid=g, radius=1))))
-            for g in (5, 9)
-        ] + [("lbp radius 2", candidate(_with(BASE, "lbp", params=LbpParams(grid=7,
-                                                                             radius=2))))],
-        "weights": [
+            for g in (5, 9, 10)
+        ] + [(f"lbp radius 2, grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(
+            grid=g, radius=2)))) for g in (7, 9)],
+        "weights": base + [
             (f"{name} weight {w:g}", candidate(_with(BASE, name, weight=w)))
             for name in ("pixels", "hog", "lbp") for w in (0.7, 1.4)
         ],
     }
 
 
-def describe(decisions: np.ndarray, samples: Samples) -> str:
-    """The breakdown of one candidate's out-of-fold decisions."""
+def describe(decisions: np.ndarray, samples: Samples, reference: np.ndarray | None = None) -> str:
+    """The breakdown of one candidate's out-of-fold decisions.
+
+    With ``reference`` (another candidate's decisions on the same faces and folds), it starts
+    with the paired difference in accuracy and its standard error: each face is scored by
+    both, so the difference is far less noisy than either accuracy.
+    """
     correct = (decisions > 0).astype(int) == samples.y
     adult = (samples.dataset == "utkface") & (samples.age >= 13)
     by_race = {race: correct[adult & (samples.race == race)].mean() for race in RACES}
@@ -105,7 +113,11 @@ def describe(decisions: np.ndarray, samples: Samples) -> str:
         return 100 * (correct[mask & (samples.y == 0)].mean()
                       - correct[mask & (samples.y == 1)].mean())
 
-    return " | ".join([
+    paired = []
+    if reference is not None:
+        diff = correct.astype(float) - ((reference > 0).astype(int) == samples.y)
+        paired = [f"{100 * diff.mean():+.2f} +- {100 * diff.std() / np.sqrt(len(diff)):.2f}"]
+    return " | ".join(paired + [
         f"all {100 * correct.mean():.2f}",
         f"celeba {100 * correct[samples.dataset == 'celeba'].mean():.2f}",
         f"utk13+ {100 * correct[adult].mean():.2f}",
@@ -127,41 +139,61 @@ def race_weights(samples: Samples) -> np.ndarray:
     return weights
 
 
+CROPS = {
+    "margin 0 (served)": {},
+    "margin 0.1": {"margin": 0.1},
+    "margin 0.2": {"margin": 0.2},
+    "no CLAHE": {"normalization": "none"},
+    "CLAHE clip 4": {"clahe_clip": 4.0},
+    "CLAHE tiles 8": {"clahe_tiles": 8},
+}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training.ablation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=12000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="",
-                        help="comma-separated groups (default: all, and balance)")
+                        help="comma-separated groups (default: all, crop and balance)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     memory = Memory(REPO_ROOT / ".cache" / "joblib", verbose=0)
     train = load_split(data_root(), "train")
-    faces = dataset_faces(train.paths, IMPROVED.preprocessing, memory=memory, n_jobs=args.jobs,
-                          desc="faces train")
+    faces, framings = dataset_faces_and_framings(
+        train.paths, IMPROVED.preprocessing, memory=memory, n_jobs=args.jobs, desc="faces train")
     has_face = found(faces)
-    faces, train = faces[has_face], train.subset(has_face)
+    faces, framings, train = faces[has_face], framings[has_face], train.subset(has_face)
     groups = variants()
-    chosen = [g for g in args.only.split(",") if g] or [*groups, "balance"]
+    chosen = [g for g in args.only.split(",") if g] or [*groups, "crop", "balance"]
+    base = [("pixels + hog + lbp", Candidate(BASE, BASE_C, BASE_GAMMA))]
     for name in chosen:
         if name == "balance":
-            base = [("pixels + hog + lbp", Candidate(BASE, BASE_C, BASE_GAMMA))]
-            runs = [("unweighted", np.ones(len(train)), base),
-                    ("datasets weighted equally", sample_weights(train.dataset, True), base),
-                    ("UTKFace race groups weighted equally", race_weights(train), base)]
+            runs = [("unweighted", faces, np.ones(len(train)), base),
+                    ("datasets weighted equally", faces, sample_weights(train.dataset, True), base),
+                    ("UTKFace race groups weighted equally", faces, race_weights(train), base)]
+        elif name == "crop":
+            served = IMPROVED.preprocessing.crop
+            runs = [(label, faces if not changes else reframed_faces(
+                        train.paths, framings, replace(served, **changes), memory=memory,
+                        n_jobs=args.jobs), np.ones(len(train)), base)
+                    for label, changes in CROPS.items()]
         else:
-            runs = [(name, np.ones(len(train)), groups[name])]
-        for title, weights, labelled in runs:
-            search = grid_search(faces, train.y, train.group, weights,
+            runs = [(name, faces, np.ones(len(train)), groups[name])]
+        reference = None
+        for title, variant_faces, weights, labelled in runs:
+            search = grid_search(variant_faces, train.y, train.group, weights,
                                  [c for _, c in labelled], max_samples=args.samples,
                                  n_jobs=args.jobs)
             used = train.subset(search.index)
-            print(f"\n## {title} ({len(used)} faces, {len(np.unique(used.group))} people, "
-                  "3-fold GroupKFold)", flush=True)
+            reference = search.decisions[0] if reference is None else reference
+            print(f"\n## {name}: {title} ({len(used)} faces, {len(np.unique(used.group))} "
+                  "people, 3-fold GroupKFold; first figure: paired difference from the "
+                  "group's first line)", flush=True)
             for (label, _), decisions, n_sv in zip(labelled, search.decisions,
                                                     search.n_support):
-                print(f"{label:28s} {describe(decisions, used)} | {n_sv} SV", flush=True)
+                print(f"{label:28s} {describe(decisions, used, reference)} | {n_sv} SV",
+                      flush=True)
 
 
 if __name__ == "__main__":

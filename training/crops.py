@@ -16,6 +16,7 @@ from joblib import Memory, Parallel, delayed
 from tqdm.auto import tqdm
 
 from facegender.detection import Box
+from facegender.eyes import Eyes
 from facegender.faces import Preprocessing, find_faces
 from facegender.imaging import decode_image
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face
@@ -33,14 +34,55 @@ def dataset_faces(paths: np.ndarray, preprocessing: Preprocessing, *, memory: Me
     ndarray of shape (n, FACE_SIZE, FACE_SIZE), dtype float32
         NaN rows where no face was found.
     """
-    return _map_chunks(memory.cache(_served_faces), paths, (preprocessing,), n_jobs, desc)
+    return dataset_faces_and_framings(paths, preprocessing, memory=memory, n_jobs=n_jobs,
+                                      desc=desc)[0]
+
+
+def dataset_faces_and_framings(paths: np.ndarray, preprocessing: Preprocessing, *,
+                               memory: Memory, n_jobs: int = 2,
+                               desc: str = "faces") -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dataset_faces`, and where each face was found, so crops can be reframed.
+
+    Returns
+    -------
+    faces : ndarray of shape (n, FACE_SIZE, FACE_SIZE), dtype float32
+        NaN rows where no face was found.
+    framings : ndarray of shape (n, 8), dtype float64
+        The face box (x, y, width, height) and the eyes the crop is aligned on (left x, y,
+        right x, y; NaN for a box crop); NaN rows where no face was found. ``crop_face(gray,
+        box, preprocessing.crop, eyes)`` gives the face back (tested), and a crop of other
+        :class:`~facegender.preprocessing.CropParams` without a new detection.
+    """
+    parts = _map_chunks(memory.cache(_served_faces), paths, (preprocessing,), n_jobs, desc)
+    if not parts:
+        return np.empty((0, FACE_SIZE, FACE_SIZE), np.float32), np.empty((0, 8))
+    return (np.concatenate([faces for faces, _ in parts]),
+            np.concatenate([framings for _, framings in parts]))
+
+
+def reframed_faces(paths: np.ndarray, framings: np.ndarray, crop: CropParams, *,
+                   memory: Memory, n_jobs: int = 2, desc: str = "reframed") -> np.ndarray:
+    """Crops with other :class:`CropParams` from the framings of
+    :func:`dataset_faces_and_framings`, without detecting again (for the ablation of margins
+    and normalisations).
+
+    The eyes are those the served search found, so ``align_eyes`` cannot be switched on
+    here; the result has NaN rows where no face was found.
+    """
+    chunks = [(paths[i:i + CHUNK].tolist(), framings[i:i + CHUNK])
+              for i in range(0, len(paths), CHUNK)]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(memory.cache(_reframed))(chunk, where, crop) for chunk, where in chunks)
+    parts = list(tqdm(results, total=len(chunks), desc=desc, unit="chunk", leave=False))
+    return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
 
 
 def seed_faces(paths: np.ndarray, detect: Callable[[np.ndarray], list[Box]], crop: CropParams,
                *, memory: Memory, n_jobs: int = 2, desc: str = "seed faces") -> np.ndarray:
     """Like :func:`dataset_faces`, with another detector and a plain box crop (the seed
     recipe reproduces the original app's detection)."""
-    return _map_chunks(memory.cache(_seed_faces), paths, (detect, crop), n_jobs, desc)
+    parts = _map_chunks(memory.cache(_seed_faces), paths, (detect, crop), n_jobs, desc)
+    return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
 
 
 def found(faces: np.ndarray) -> np.ndarray:
@@ -48,25 +90,41 @@ def found(faces: np.ndarray) -> np.ndarray:
     return ~np.isnan(faces[:, 0, 0])
 
 
-def _map_chunks(cached, paths: np.ndarray, args: tuple, n_jobs: int, desc: str) -> np.ndarray:
+def _map_chunks(cached, paths: np.ndarray, args: tuple, n_jobs: int, desc: str) -> list:
     chunks = [paths[i:i + CHUNK].tolist() for i in range(0, len(paths), CHUNK)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(cached)(chunk, *args) for chunk in chunks)
-    parts = list(tqdm(results, total=len(chunks), desc=desc, unit="chunk", leave=False))
-    return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
+    return list(tqdm(results, total=len(chunks), desc=desc, unit="chunk", leave=False))
 
 
 def _gray(path: str) -> np.ndarray:
     return decode_image(Path(path).read_bytes(), max_bytes=50_000_000).pixels
 
 
-def _served_faces(paths: list[str], preprocessing: Preprocessing) -> np.ndarray:
+def _served_faces(paths: list[str], preprocessing: Preprocessing):
     use_one_thread_per_request()  # OpenCV as the service runs it
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
+    framings = np.full((len(paths), 8), np.nan)
     for i, path in enumerate(paths):
         found_faces = find_faces(_gray(path), preprocessing, max_faces=1)
         if found_faces:
-            faces[i] = found_faces[0].crop
+            face = found_faces[0]
+            faces[i] = face.crop
+            framings[i, :4] = face.box
+            if face.eyes is not None:
+                framings[i, 4:] = (*face.eyes.left, *face.eyes.right)
+    return faces, framings
+
+
+def _reframed(paths: list[str], framings: np.ndarray, crop: CropParams) -> np.ndarray:
+    use_one_thread_per_request()
+    faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
+    for i, (path, where) in enumerate(zip(paths, framings)):
+        if np.isnan(where[0]):
+            continue
+        box = Box(*(int(v) for v in where[:4]))
+        eyes = None if np.isnan(where[4]) else Eyes((where[4], where[5]), (where[6], where[7]))
+        faces[i] = crop_face(_gray(path), box, crop, eyes)
     return faces
 
 

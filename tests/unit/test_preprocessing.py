@@ -61,12 +61,15 @@ def test_training_and_serving_preprocess_identically(astronaut_rgb, tmp_path):
     """Training's crops module and the service take the same path from file to model input."""
     from facegender.faces import Preprocessing, find_faces
 
-    from training.crops import _served_faces
+    from joblib import Memory
+
+    from training.crops import dataset_faces
 
     path = tmp_path / "astronaut.jpg"
     path.write_bytes(encode(astronaut_rgb, "JPEG", quality=90))
     preprocessing = Preprocessing(crop=CropParams(0.0, "clahe", align_eyes=True))
-    [train_face] = _served_faces([str(path)], preprocessing)
+    [train_face] = dataset_faces(np.array([str(path)]), preprocessing,
+                                 memory=Memory(tmp_path / "cache", verbose=0), n_jobs=1)
 
     gray = decode_image(path.read_bytes(),
                         max_side=2 * preprocessing.detector.max_side).pixels

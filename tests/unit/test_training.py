@@ -77,3 +77,23 @@ def test_numpy_model_matches_scikit_learn_on_the_test_split(small_run):
                   - sklearn_model.pipeline.decision_function(flat)).max() < 1e-6
     assert np.abs(runtime.predict(faces).probabilities
                   - sklearn_model.predict_proba(faces)).max() < 1e-6
+
+
+def test_reframing_the_stored_framings_gives_the_served_crops_back(tmp_path):
+    """The ablation's crops of other margins start from the served detections: with the served
+    crop settings they are the served crops, bit for bit."""
+    from joblib import Memory
+
+    from training.crops import dataset_faces_and_framings, found, reframed_faces
+    from training.recipes import IMPROVED
+
+    paths = np.array([str(p) for folder in ("faces/test/female", "utkface/test/male")
+                      for p in sorted(need(DATA / folder).glob("*.jpg"))[:8]])
+    memory = Memory(tmp_path, verbose=0)
+    faces, framings = dataset_faces_and_framings(paths, IMPROVED.preprocessing, memory=memory)
+    assert found(faces).sum() >= 12 and (~np.isnan(framings[:, 4])).sum() >= 8  # eyes found
+    again = reframed_faces(paths, framings, IMPROVED.preprocessing.crop, memory=memory)
+    assert np.array_equal(again, faces, equal_nan=True)
+    wider = reframed_faces(paths, framings, dataclasses.replace(IMPROVED.preprocessing.crop,
+                                                                margin=0.2), memory=memory)
+    assert not np.allclose(wider[found(faces)], faces[found(faces)])
