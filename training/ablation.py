@@ -8,6 +8,7 @@ grouped 3-fold search of ``training.fit.grid_search`` over groups of variants:
 * ``sizes``: the PCA size of each channel;
 * ``svm``: C and gamma;
 * ``hog``, ``lbp``: each channel's own parameters;
+* ``scaling``: whitened PCA codes, or codes sharing one scale (see ``fit.code_scale``);
 * ``weights``: the channels' weights in the kernel;
 * ``crop``: the crop's margin and CLAHE settings (crops reframed from the served detections);
 * ``balance``: weighting the datasets or the race groups.
@@ -90,6 +91,10 @@ def variants() -> dict[str, list[tuple[str, Candidate]]]:
             for g in (5, 9, 10)
         ] + [(f"lbp radius 2, grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(
             grid=g, radius=2)))) for g in (7, 9)],
+        "scaling": base + [
+            ("all unwhitened", candidate(tuple(replace(spec, whiten=False) for spec in BASE)))
+        ] + [(f"{name} unwhitened", candidate(_with(BASE, name, whiten=False)))
+             for name in ("pixels", "hog", "lbp")],
         "weights": base + [
             (f"{name} weight {w:g}", candidate(_with(BASE, name, weight=w)))
             for name in ("pixels", "hog", "lbp") for w in (0.7, 1.4)

@@ -1,6 +1,6 @@
 """Model fitting: the channel pipeline, the grouped search, the final fit and Platt calibration.
 
-The scikit-learn model is ``FeatureUnion`` of channels (features -> ``PCA(whiten=True)``,
+The scikit-learn model is ``FeatureUnion`` of channels (features -> :class:`ChannelPCA`,
 times the channel's weight) -> ``SVC(rbf)``, the shape ``facegender.model.FaceModel``
 evaluates with numpy.
 """
@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
@@ -30,15 +30,51 @@ RANDOM_STATE = 0
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """A channel as the model uses it: its PCA size and its weight in the kernel."""
+    """A channel as the model uses it: its PCA size, how its codes are scaled (see
+    :func:`code_scale`) and its weight in the kernel."""
 
     channel: Channel
     n_components: int
     weight: float = 1.0
+    whiten: bool = True
 
     def describe(self) -> str:
         weight = "" if self.weight == 1.0 else f" x{self.weight:g}"
-        return f"{self.channel.name} {self.n_components}{weight}"
+        whiten = "" if self.whiten else " unwhitened"
+        return f"{self.channel.name} {self.n_components}{whiten}{weight}"
+
+
+def code_scale(explained_variance: np.ndarray, whiten: bool) -> np.ndarray:
+    """What each PCA code of a channel is divided by (``facegender.model.ChannelProjection``).
+
+    Whitened: each code by its own standard deviation, as ``PCA(whiten=True)``. Unwhitened:
+    every code by their root mean variance, which keeps the channel's geometry (minor axes,
+    mostly noise, stay minor) and gives its average axis unit variance, as whitening does, so
+    one gamma grid fits both.
+    """
+    variance = np.asarray(explained_variance, dtype=np.float64)
+    return np.sqrt(variance) if whiten else np.full_like(variance, np.sqrt(variance.mean()))
+
+
+class ChannelPCA(TransformerMixin, BaseEstimator):
+    """``PCA(n_components)`` (randomized, seeded) whose codes are divided by
+    :func:`code_scale`; the fitted ``pca_`` keeps scikit-learn's arrays."""
+
+    def __init__(self, n_components: int = 100, whiten: bool = True):
+        self.n_components = n_components
+        self.whiten = whiten
+
+    def fit(self, X, y=None):
+        self.pca_ = PCA(n_components=self.n_components, svd_solver="randomized",
+                        random_state=RANDOM_STATE).fit(X)
+        self.code_scale_ = code_scale(self.pca_.explained_variance_, self.whiten)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X) / self.code_scale_
+
+    def inverse_transform(self, X):
+        return self.pca_.inverse_transform(np.asarray(X) * self.code_scale_)
 
 
 @dataclass(frozen=True)
@@ -78,13 +114,12 @@ def channel_features(X: np.ndarray, channel: Channel) -> np.ndarray:
 
 
 def build_union(channels: Sequence[ChannelSpec]) -> FeatureUnion:
-    """Each channel's features -> its own whitened PCA, weighted, side by side."""
+    """Each channel's features -> its own scaled PCA, weighted, side by side."""
     return FeatureUnion(
         [(spec.channel.name, Pipeline([
             ("features", FunctionTransformer(channel_features,
                                              kw_args={"channel": spec.channel})),
-            ("pca", PCA(n_components=spec.n_components, whiten=True, svd_solver="randomized",
-                        random_state=RANDOM_STATE)),
+            ("pca", ChannelPCA(n_components=spec.n_components, whiten=spec.whiten)),
         ])) for spec in channels],
         transformer_weights={spec.channel.name: spec.weight for spec in channels},
     )
@@ -187,8 +222,8 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
-    (at the largest size any candidate asks for; a smaller size takes the leading codes), so a
-    candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
+    (at the largest size any candidate asks for; a smaller size takes the leading codes, scaled
+    by :func:`code_scale` of their own variances), so a candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
     a face and of its mirror image, averaged.
     """
     index = _subsample_by_group(groups, max_samples)
@@ -232,18 +267,25 @@ def _features_and_mirrored(faces, channel: Channel):
 
 
 def _fold_codes(features, n_components: int, train: np.ndarray):
-    """Whitened PCA codes of every face and of every face's mirror, with the PCA fitted on
-    the fold's training faces."""
+    """Unscaled PCA codes of every face and of every face's mirror, and the variance along
+    each axis, with the PCA fitted on the fold's training faces."""
     plain, mirrored = features
-    pca = PCA(n_components=n_components, whiten=True, svd_solver="randomized",
+    pca = PCA(n_components=n_components, svd_solver="randomized",
               random_state=RANDOM_STATE).fit(plain[train].astype(np.float64))
     return (pca.transform(plain.astype(np.float64)).astype(np.float32),
-            pca.transform(mirrored.astype(np.float64)).astype(np.float32))
+            pca.transform(mirrored.astype(np.float64)).astype(np.float32),
+            pca.explained_variance_)
 
 
 def _assemble(candidate: Candidate, codes: dict, which: int, rows) -> np.ndarray:
-    return np.hstack([codes[s.channel][which][rows, :s.n_components].astype(np.float64) * s.weight
-                      for s in candidate.channels])
+    """The candidate's code space: each channel's leading codes, scaled and weighted."""
+    parts = []
+    for spec in candidate.channels:
+        k = spec.n_components
+        fold_codes = codes[spec.channel]
+        scale = code_scale(fold_codes[2][:k], spec.whiten)
+        parts.append(fold_codes[which][rows, :k].astype(np.float64) / scale * spec.weight)
+    return np.hstack(parts)
 
 
 def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold):
@@ -300,7 +342,7 @@ def store_in_float32(model: TrainedModel) -> TrainedModel:
     model the same way keeps it the exact reference the numpy runtime is tested against.
     """
     for _, channel in model.pipeline.named_steps["channels"].transformer_list:
-        pca = channel.named_steps["pca"]
+        pca = channel.named_steps["pca"].pca_
         pca.components_ = pca.components_.astype(np.float32).astype(np.float64)
     svm = model.pipeline.named_steps["svm"]
     svm.support_vectors_ = svm.support_vectors_.astype(np.float32).astype(np.float64)

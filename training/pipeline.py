@@ -124,7 +124,7 @@ def run(options: Options) -> dict:
 
     with timer.stage("export"):
         options.output.mkdir(parents=True, exist_ok=True)
-        pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"]
+        pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"].pca_
         write_plots(runtime, pixels_pca.explained_variance_ratio_, plot_data,
                     options.output / "plots")
         joblib.dump(trained, options.output / "sklearn_model.joblib")

@@ -22,7 +22,8 @@ def small_run(tmp_path_factory):
     from training.recipes import HOG, IMPROVED, LBP, PIXELS, grid
 
     out = tmp_path_factory.mktemp("training")
-    channels = (ChannelSpec(PIXELS, 20), ChannelSpec(HOG, 15), ChannelSpec(LBP, 10, weight=0.8))
+    channels = (ChannelSpec(PIXELS, 20), ChannelSpec(HOG, 15, whiten=False),
+                ChannelSpec(LBP, 10, weight=0.8, whiten=False))
     recipe = dataclasses.replace(
         IMPROVED, grid=grid([channels, channels[:1]], c_grid=(3.0,), gamma_grid=(1.0,)))
     options = Options(data=DATA, output=out / "output", model_dir=out / "model", recipe=recipe,
