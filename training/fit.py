@@ -176,9 +176,12 @@ class SearchResult:
     candidates : list of Candidate
     fold_accuracy : ndarray of shape (n_candidates, n_splits)
     index : ndarray of int
-        The faces the search used (a subsample of whole people).
+        The faces the search used (whole people).
+    y : ndarray of shape (len(index),)
+        Their labels.
     decisions : ndarray of shape (n_candidates, len(index))
-        Out-of-fold decision values, mirror-averaged, for breakdowns.
+        Out-of-fold decision values, mirror-averaged as served: the breakdowns, the choice and
+        the calibration of the chosen candidate.
     n_support : list of int
         Support vectors of each candidate's SVM, averaged over the folds.
     """
@@ -186,15 +189,23 @@ class SearchResult:
     candidates: list[Candidate]
     fold_accuracy: np.ndarray
     index: np.ndarray
+    y: np.ndarray
     decisions: np.ndarray
     n_support: list[int]
 
     @property
+    def correct(self) -> np.ndarray:
+        """Whether each candidate's out-of-fold label is right: shape (n_candidates, n)."""
+        return (self.decisions > 0).astype(int) == self.y[None, :]
+
+    @property
     def mean(self) -> np.ndarray:
-        return self.fold_accuracy.mean(axis=1)
+        """Out-of-fold accuracy of each candidate."""
+        return self.correct.mean(axis=1)
 
     @property
     def std(self) -> np.ndarray:
+        """Spread of each candidate's accuracy over the folds."""
         return self.fold_accuracy.std(axis=1)
 
     def cost(self, index: int) -> float:
@@ -202,23 +213,35 @@ class SearchResult:
         kernel's matrix product, which dominates)."""
         return self.n_support[index] * self.candidates[index].dims
 
-    def choose(self) -> int:
-        """The candidate to fit: the cheapest within one standard error of the best.
+    def paired_gap(self, index: int, reference: int) -> tuple[float, float]:
+        """How much less accurate candidate ``index`` is than ``reference``, and the standard
+        error of that difference. Both label the same faces in the same folds, so the
+        difference is far less noisy than either accuracy (fold spreads of 0.3-0.6 points
+        against paired standard errors of about 0.1)."""
+        diff = self.correct[reference].astype(float) - self.correct[index]
+        return float(diff.mean()), float(diff.std() / np.sqrt(len(diff)))
 
-        Candidates closer than the CV noise are ties; among them the one whose model costs a
-        face least (see :meth:`cost`) wins, then the smallest C (more regularised: it
-        generalises and calibrates best), then the best mean.
+    def choose(self) -> int:
+        """The candidate to fit: the cheapest among those tied with the best.
+
+        A candidate is tied when it is less accurate than the best by at most one standard
+        error of the paired difference; among ties the one whose model costs a face least (see
+        :meth:`cost`) wins, then the smallest C (more regularised: it calibrates best), then
+        the best accuracy.
         """
         means = self.mean
         best = int(np.argmax(means))
-        n_splits = self.fold_accuracy.shape[1]
-        threshold = means[best] - self.std[best] / np.sqrt(n_splits)
-        tied = [i for i in range(len(means)) if means[i] >= threshold]
+        tied = []
+        for i in range(len(means)):
+            gap, error = self.paired_gap(i, best)
+            if gap <= error:
+                tied.append(i)
         return min(tied, key=lambda i: (self.cost(i), self.candidates[i].C, -means[i]))
 
 
 def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
-                max_samples: int, n_splits: int = 3, n_jobs: int = 2) -> SearchResult:
+                max_samples: int | None = None, n_splits: int = 3, n_jobs: int = 2,
+                mirror_average: bool = True) -> SearchResult:
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
@@ -245,7 +268,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: codes[s.channel, f]
                                                 for s in candidates[i].channels},
-                                y, weights, folds[f])
+                                y, weights, folds[f], mirror_average)
         for i, f in jobs)
     accuracy = np.zeros((len(candidates), n_splits))
     decisions = np.zeros((len(candidates), len(index)))
@@ -257,7 +280,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
         n_support[i] += n_sv // n_splits
         if f == n_splits - 1:
             log.info("grid %s: %.4f", candidates[i].describe(), accuracy[i].mean())
-    return SearchResult(list(candidates), accuracy, index, decisions, n_support)
+    return SearchResult(list(candidates), accuracy, index, y, decisions, n_support)
 
 
 def _features_and_mirrored(faces, channel: Channel):
@@ -288,47 +311,39 @@ def _assemble(candidate: Candidate, codes: dict, which: int, rows) -> np.ndarray
     return np.hstack(parts)
 
 
-def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold):
+def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold, mirror_average: bool):
     train, test = fold
     svm = build_svm(candidate).fit(_assemble(candidate, codes, 0, train), y[train],
                                    sample_weight=weights[train])
-    decision = 0.5 * (svm.decision_function(_assemble(candidate, codes, 0, test))
-                      + svm.decision_function(_assemble(candidate, codes, 1, test)))
+    decision = svm.decision_function(_assemble(candidate, codes, 0, test))
+    if mirror_average:
+        decision = 0.5 * (decision + svm.decision_function(_assemble(candidate, codes, 1, test)))
     return decision, len(svm.support_)
 
 
-def fit_calibrated(faces, y, groups, weights, candidate: Candidate, classes, *,
-                   mirror_average: bool = True, n_splits: int = 3,
-                   n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
-    """Fit the final pipeline on all faces and calibrate it on grouped out-of-fold decisions.
+def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
+              mirror_average: bool = True, n_jobs: int = 2) -> TrainedModel:
+    """Fit the chosen candidate on every face, calibrated on its grouped out-of-fold decisions.
 
-    The channels and their PCAs are fitted once on all training faces (unsupervised: no labels
-    involved); only the SVM is cross-validated for the out-of-fold decision values. Refitting
-    the PCAs in every fold would triple their time and memory.
-
-    Returns the model and the out-of-fold (mirror-averaged) decision values of ``faces``.
+    The channels and their PCAs are fitted once on all training faces (unsupervised), then the
+    SVM. The Platt sigmoid is fitted on the decision values that the search's fold models gave
+    the faces they did not see (mirror-averaged as served), so calibration costs no extra fit;
+    it needs a search over every face.
     """
+    if len(search.index) != len(faces):
+        raise ValueError("Calibration needs out-of-fold decisions for every training face: "
+                         "run the grid search on all of them")
+    candidate = search.candidates[chosen]
     # The channels' features and PCAs are fitted side by side on the cores, then the union
     # is kept serial: the saved model is a reference, evaluated on small batches.
     union = build_union(candidate.channels).set_params(n_jobs=n_jobs)
     codes = union.fit_transform(_flat(faces))
-    mirrored = union.transform(_flat(faces[..., ::-1])) if mirror_average else None
     union.set_params(n_jobs=None)
-    svm = build_svm(candidate)
-    # libsvm is single-threaded: the final fit runs beside the fold fits, not after them.
-    folds = list(GroupKFold(n_splits=n_splits).split(codes, y, groups))
-    fitted = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_svm)(svm, codes[index], y[index], weights[index])
-        for index in [np.arange(len(codes))] + [train for train, _ in folds]
-    )
-    oof = np.empty(len(codes))
-    for model, (_, test) in zip(fitted[1:], folds):
-        oof[test] = model.decision_function(codes[test])
-        if mirrored is not None:
-            oof[test] = 0.5 * (oof[test] + model.decision_function(mirrored[test]))
+    svm = _fit_svm(build_svm(candidate), codes, y, weights)
+    oof = search.decisions[chosen][np.argsort(search.index)]
     calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)
-    pipeline = Pipeline([("channels", union), ("svm", fitted[0])])
-    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate), oof
+    pipeline = Pipeline([("channels", union), ("svm", svm)])
+    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate)
 
 
 def _fit_svm(svm, codes, y, weights):
@@ -353,8 +368,8 @@ def _flat(faces: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(faces, dtype=np.float64).reshape(len(faces), -1)
 
 
-def _subsample_by_group(groups: np.ndarray, max_samples: int) -> np.ndarray:
-    if len(groups) <= max_samples:
+def _subsample_by_group(groups: np.ndarray, max_samples: int | None) -> np.ndarray:
+    if max_samples is None or len(groups) <= max_samples:
         return np.arange(len(groups))
     rng = np.random.default_rng(RANDOM_STATE)
     unique = rng.permutation(np.unique(groups))

@@ -64,8 +64,8 @@ class LbpParams:
     radius : of the circle the 8 neighbours sit on, in pixels (diagonals are interpolated).
     """
 
-    grid: int = 7
-    radius: int = 1
+    grid: int = 9
+    radius: int = 2
 
 
 ChannelParams = PixelParams | HogParams | LbpParams
