@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facegender.model import CARD_FILE, CHANNEL_ARRAYS, FLOAT32_ARRAYS, MODEL_FILE, SVM_ARRAYS
+from facegender.model import CARD_FILE, CHANNEL_ARRAYS, MODEL_FILE, SVM_ARRAYS, stored_arrays
 
 from .fit import TrainedModel
 
@@ -28,12 +28,7 @@ def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
         "calibration_": np.array(model.calibration_ab),
     })
     assert set(SVM_ARRAYS) <= set(arrays)
-    out = {}
-    for name, value in arrays.items():
-        value = np.ascontiguousarray(value, dtype=np.float64)
-        # Rounded to float32 values by fit.store_in_float32: storing them so is lossless.
-        out[name] = value.astype(np.float32) if name.split(".")[-1] in FLOAT32_ARRAYS else value
-    return out
+    return {name: np.ascontiguousarray(value, dtype=np.float64) for name, value in arrays.items()}
 
 
 def channel_records(model: TrainedModel) -> list[dict]:
@@ -52,7 +47,8 @@ def write_artifact(model: TrainedModel, card: dict, folder: Path) -> Path:
     """Write ``model.npz`` and ``model.json`` into ``folder``; returns the npz path."""
     folder.mkdir(parents=True, exist_ok=True)
     npz = folder / MODEL_FILE
-    np.savez_compressed(npz, **model_arrays(model))
+    # Packing is lossless: fit.store_in_float32 rounded the large arrays to packable values.
+    np.savez(npz, **stored_arrays(model_arrays(model)))
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n",
                                     encoding="utf-8")
     return npz

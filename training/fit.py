@@ -22,6 +22,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
 from facegender.features import Channel
+from facegender.model import PACKED_MANTISSA_BITS
 from facegender.preprocessing import FACE_SIZE
 
 log = logging.getLogger(__name__)
@@ -350,16 +351,11 @@ def _fit_svm(svm, codes, y, weights):
     return clone(svm).fit(codes, y, sample_weight=weights)
 
 
-#: Mantissa bits the stored float32 arrays keep of their 23: the low byte of every value is
-#: then zero, which zlib compresses (``model.npz`` 25 instead of 31 MB for 12,000 support
-#: vectors x 450 dimensions), at a relative rounding error of at most 2**-16 = 1.5e-5.
-STORED_MANTISSA_BITS = 15
-
-
 def round_for_storage(values: np.ndarray) -> np.ndarray:
-    """``values`` rounded to the nearest float32 with :data:`STORED_MANTISSA_BITS` mantissa
-    bits (ties away from zero), returned as float64."""
-    dropped = 23 - STORED_MANTISSA_BITS
+    """``values`` rounded to the nearest float32 with ``PACKED_MANTISSA_BITS`` (15) mantissa
+    bits, ties away from zero, returned as float64: a relative error of at most 2**-16, and
+    values ``facegender.model.pack_float24`` stores in three bytes."""
+    dropped = 23 - PACKED_MANTISSA_BITS
     bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
     rounded = (bits + np.uint32(1 << (dropped - 1))) & np.uint32(0xFFFFFFFF << dropped & 0xFFFFFFFF)
     return rounded.view(np.float32).astype(np.float64)
@@ -368,8 +364,8 @@ def round_for_storage(values: np.ndarray) -> np.ndarray:
 def store_in_float32(model: TrainedModel) -> TrainedModel:
     """Round the large fitted arrays (principal axes, support vectors) as they are stored.
 
-    They are stored as float32 with a short mantissa (:func:`round_for_storage`) to keep
-    ``model.npz`` small; rounding the fitted scikit-learn model the same way keeps it the exact
+    They are stored in three bytes a value (:func:`round_for_storage`) to keep ``model.npz``
+    small; rounding the fitted scikit-learn model the same way keeps it the exact
     reference the numpy runtime is tested against.
     """
     for _, channel in model.pipeline.named_steps["channels"].transformer_list:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from facegender.model import FLOAT32_ARRAYS, FaceModel
+from facegender.model import PACKED_ARRAYS, FaceModel
 from facegender.preprocessing import FACE_SIZE, mirror
 from facegender.settings import DEFAULT_MODEL_DIR
 
@@ -36,8 +36,9 @@ def test_artifact_is_small_and_has_no_pickles():
     assert npz.stat().st_size <= 30_000_000
     with np.load(npz, allow_pickle=False) as data:
         for name in data.files:
-            expected = np.float32 if name.split(".")[-1] in FLOAT32_ARRAYS else np.float64
-            assert data[name].dtype == expected, name
+            packed = name.split(".")[-1] in PACKED_ARRAYS
+            assert data[name].dtype == (np.uint8 if packed else np.float64), name
+            assert not packed or data[name].shape[-1] == 3, name
 
 
 def test_card_describes_the_model(model, card):
