@@ -5,7 +5,8 @@ crop, classify: exactly what a user gets) with the bundled model and writes the 
 scores to ``tests/data/accuracy_floor.json``. ``tests/functional/test_accuracy_floor.py`` runs
 the same images and fails when overall accuracy, either class's recall or any UTKFace race
 group's accuracy falls more than two points under these scores. Rerun this after committing a
-better model, so the floor rises with it.
+better model, so the floor rises with it; it refuses to lower any figure by more than those two
+points (a worse model) unless told ``--accept-lower``, which a commit must then explain.
 
 The list: every UTKFace test image (632, four race groups) and 400 CelebA test images, an
 equal number per source and label, drawn once with a fixed seed. An image whose face is not
@@ -26,6 +27,8 @@ from .data import CLASSES, data_root, load_split
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FLOOR_FILE = REPO_ROOT / "tests" / "data" / "accuracy_floor.json"
 CELEBA_IMAGES = 400
+#: How far under the floor a figure may fall (accuracy, as a fraction).
+TOLERANCE = 0.02
 
 
 def floor_images(root: Path) -> list[dict]:
@@ -64,10 +67,27 @@ def score(images: list[dict], root: Path, service) -> dict:
     }
 
 
+def figures(scores: dict) -> dict[str, float]:
+    """Every figure the floor holds, by name: accuracy, face_found, recall.<class>, race.<group>."""
+    return {"accuracy": scores["accuracy"], "face_found": scores["face_found"],
+            **{f"recall.{c}": v for c, v in scores["recall"].items()},
+            **{f"race.{r}": v for r, v in scores["race"].items()}}
+
+
+def lowered(old: dict, new: dict) -> list[str]:
+    """The figures of ``old`` scores that ``new`` scores fall under by more than TOLERANCE."""
+    new_figures = figures(new)
+    return [f"{name} {value:.4f} -> {new_figures.get(name, 0.0):.4f}"
+            for name, value in figures(old).items()
+            if new_figures.get(name, 0.0) < value - TOLERANCE]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.floor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--accept-lower", action="store_true",
+                        help="write the floor even where it falls by more than the tolerance")
     args = parser.parse_args(argv)
     from facegender.service import FaceService
 
@@ -75,6 +95,12 @@ def main(argv=None) -> int:
     images = floor_images(root)
     service = FaceService.load()
     scores = score(images, root, service)
+    if FLOOR_FILE.exists() and not args.accept_lower:
+        worse = lowered(json.loads(FLOOR_FILE.read_text(encoding="utf-8"))["scores"], scores)
+        if worse:
+            print("the bundled model falls under the floor (--accept-lower to write it anyway): "
+                  + "; ".join(worse))
+            return 1
     FLOOR_FILE.parent.mkdir(parents=True, exist_ok=True)
     FLOOR_FILE.write_text(json.dumps({"model_version": service.model.version, "scores": scores,
                                       "images": images}, indent=1) + "\n", encoding="utf-8")

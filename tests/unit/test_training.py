@@ -35,6 +35,7 @@ def small_run(tmp_path_factory):
     return card, options
 
 
+@pytest.mark.slow  # a small training run
 def test_training_writes_the_artifact_and_a_complete_card(small_run):
     card, options = small_run
     assert (options.model_dir / "model.npz").exists()
@@ -59,6 +60,7 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
     assert (options.output / "plots" / "eigenfaces.png").exists()
 
 
+@pytest.mark.slow  # a small training run
 def test_numpy_model_matches_scikit_learn_on_the_test_split(small_run):
     """Codes, decision values and calibrated probabilities agree to 1e-6 on held-out faces,
     found and cropped by the served path."""
