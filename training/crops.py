@@ -3,11 +3,15 @@
 The served recipe goes through :func:`facegender.faces.find_faces`, the function the service
 calls, with the recipe's :class:`~facegender.faces.Preprocessing`; the largest face of an image
 is its training face. Detection dominates the cost (about 15-25 ms an image), so each chunk's
-crops are cached by ``joblib.Memory``, keyed by the paths and every preprocessing value.
+crops are cached by ``joblib.Memory``, keyed by the paths, every preprocessing value and a
+digest of the serving modules a crop depends on (joblib itself only tracks the cached
+function's own code): a change to detection, eyes, crops or decoding makes new crops.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +19,7 @@ import numpy as np
 from joblib import Memory, Parallel, delayed
 from tqdm.auto import tqdm
 
+import facegender
 from facegender.detection import Box
 from facegender.eyes import Eyes
 from facegender.faces import Preprocessing, find_faces
@@ -23,6 +28,18 @@ from facegender.preprocessing import FACE_SIZE, CropParams, crop_face
 from facegender.service import use_one_thread_per_request
 
 CHUNK = 64
+#: The serving modules between an image file and its crop.
+CROP_MODULES = ("imaging", "detection", "eyes", "preprocessing", "faces")
+
+
+@cache
+def crop_code_digest() -> str:
+    """A digest of :data:`CROP_MODULES`' source: part of every crop cache key."""
+    package = Path(facegender.__file__).parent
+    digest = hashlib.sha256()
+    for name in CROP_MODULES:
+        digest.update((package / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def dataset_faces(paths: np.ndarray, preprocessing: Preprocessing, *, memory: Memory,
@@ -53,7 +70,8 @@ def dataset_faces_and_framings(paths: np.ndarray, preprocessing: Preprocessing, 
         box, preprocessing.crop, eyes)`` gives the face back (tested), and a crop of other
         :class:`~facegender.preprocessing.CropParams` without a new detection.
     """
-    parts = _map_chunks(memory.cache(_served_faces), paths, (preprocessing,), n_jobs, desc)
+    parts = _map_chunks(memory.cache(_served_faces), paths, (preprocessing, crop_code_digest()),
+                        n_jobs, desc)
     if not parts:
         return np.empty((0, FACE_SIZE, FACE_SIZE), np.float32), np.empty((0, 8))
     return (np.concatenate([faces for faces, _ in parts]),
@@ -72,7 +90,8 @@ def reframed_faces(paths: np.ndarray, framings: np.ndarray, crop: CropParams, *,
     chunks = [(paths[i:i + CHUNK].tolist(), framings[i:i + CHUNK])
               for i in range(0, len(paths), CHUNK)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(memory.cache(_reframed))(chunk, where, crop) for chunk, where in chunks)
+        delayed(memory.cache(_reframed))(chunk, where, crop, crop_code_digest())
+        for chunk, where in chunks)
     parts = list(tqdm(results, total=len(chunks), desc=desc, unit="chunk", leave=False))
     return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
 
@@ -81,7 +100,8 @@ def seed_faces(paths: np.ndarray, detect: Callable[[np.ndarray], list[Box]], cro
                *, memory: Memory, n_jobs: int = 2, desc: str = "seed faces") -> np.ndarray:
     """Like :func:`dataset_faces`, with another detector and a plain box crop (the seed
     recipe reproduces the original app's detection)."""
-    parts = _map_chunks(memory.cache(_seed_faces), paths, (detect, crop), n_jobs, desc)
+    parts = _map_chunks(memory.cache(_seed_faces), paths, (detect, crop, crop_code_digest()),
+                        n_jobs, desc)
     return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
 
 
@@ -101,7 +121,8 @@ def _gray(path: str) -> np.ndarray:
     return decode_image(Path(path).read_bytes(), max_bytes=50_000_000).pixels
 
 
-def _served_faces(paths: list[str], preprocessing: Preprocessing):
+def _served_faces(paths: list[str], preprocessing: Preprocessing, code_digest: str):
+    del code_digest  # only part of the cache key
     use_one_thread_per_request()  # OpenCV as the service runs it
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     framings = np.full((len(paths), 8), np.nan)
@@ -116,7 +137,9 @@ def _served_faces(paths: list[str], preprocessing: Preprocessing):
     return faces, framings
 
 
-def _reframed(paths: list[str], framings: np.ndarray, crop: CropParams) -> np.ndarray:
+def _reframed(paths: list[str], framings: np.ndarray, crop: CropParams,
+              code_digest: str) -> np.ndarray:
+    del code_digest  # only part of the cache key
     use_one_thread_per_request()
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     for i, (path, where) in enumerate(zip(paths, framings)):
@@ -128,7 +151,8 @@ def _reframed(paths: list[str], framings: np.ndarray, crop: CropParams) -> np.nd
     return faces
 
 
-def _seed_faces(paths: list[str], detect, crop: CropParams) -> np.ndarray:
+def _seed_faces(paths: list[str], detect, crop: CropParams, code_digest: str) -> np.ndarray:
+    del code_digest  # only part of the cache key
     faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
     for i, path in enumerate(paths):
         gray = _gray(path)
