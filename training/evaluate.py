@@ -14,7 +14,6 @@ from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 from .data import CLASSES, Samples
 
 N_CALIBRATION_BINS = 10
-MIN_GROUP = 1
 
 
 @dataclass

@@ -284,10 +284,6 @@ LIMITATIONS = [
 ]
 
 
-def _plain(params: dict) -> dict:
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
-
-
 def _limit(samples: Samples, limit: int | None) -> Samples:
     """The first ``limit`` images of each class and dataset, in a fixed shuffled order."""
     if limit is None:

@@ -8,9 +8,10 @@ dataclass that the model artifact records:
 * ``lbp``: histograms of uniform local binary patterns (8 neighbours on a circle), one per
   cell of a grid over the crop.
 
-Raw pixels compare faces point by point, so they mostly learn lighting and skin tone; the
-gradients and local textures that HOG and LBP describe carry shape (brows, jaw, hairline) and
-are far less sensitive to both. Training (through scikit-learn's ``FeatureUnion``) and serving
+Raw pixels compare faces point by point, brightness included; HOG (gradients, normalised
+block by block) and LBP (which neighbour is brighter, unchanged by any monotonic change of grey
+levels) describe local shape (brows, jaw, hairline) by local contrast instead. Grouped CV
+measured what each adds (``training/README.md``). Training (through scikit-learn's ``FeatureUnion``) and serving
 call these same functions, so the features cannot drift between them.
 
 Adding a channel is one params dataclass, one function and one entry in :data:`CHANNELS`.
