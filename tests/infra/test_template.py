@@ -315,7 +315,17 @@ def test_powertools_environment_and_xray_tracing(template):
     assert variables["POWERTOOLS_SERVICE_NAME"] == "facegender"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"]
     assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
-    assert function["Tracing"] == "Active"
+
+
+def test_tracing_is_active_by_default_and_the_function_knows_when_it_is_off(template):
+    """The handler imports the X-Ray SDK only when POWERTOOLS_TRACE_DISABLED is false."""
+    function = template["Globals"]["Function"]
+    assert function["Tracing"] == {"Ref": "Tracing"}
+    assert template["Parameters"]["Tracing"]["Default"] == "Active"
+    assert template["Parameters"]["Tracing"]["AllowedValues"] == ["Active", "PassThrough"]
+    assert template["Conditions"]["TracingActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    assert function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {
+        "Fn::If": ["TracingActive", "false", "true"]}
 
 
 def test_function_role_grants_only_its_log_group_and_xray(resources):
