@@ -26,10 +26,12 @@ ENV_MAX_CONCURRENT = "FACEGENDER_MAX_CONCURRENT"
 MAX_FACES_LIMIT = 100
 #: The most FACEGENDER_MAX_PIXELS may be; Pillow's own bomb check stands here (imaging.py).
 MAX_PIXELS_LIMIT = 200_000_000
+#: The most FACEGENDER_MAX_CONCURRENT may be; the default stops here on larger machines.
+MAX_CONCURRENT_LIMIT = 64
 
 
 def _cpu_count() -> int:
-    return os.cpu_count() or 1
+    return min(os.cpu_count() or 1, MAX_CONCURRENT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ _INT_FIELDS = {
     "max_image_bytes": (ENV_MAX_IMAGE_BYTES, 1024, 50_000_000),
     "max_pixels": (ENV_MAX_PIXELS, 10_000, MAX_PIXELS_LIMIT),
     "default_max_faces": (ENV_MAX_FACES, 1, MAX_FACES_LIMIT),
-    "max_concurrent": (ENV_MAX_CONCURRENT, 1, 64),
+    "max_concurrent": (ENV_MAX_CONCURRENT, 1, MAX_CONCURRENT_LIMIT),
 }
 
 
