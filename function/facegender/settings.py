@@ -42,7 +42,8 @@ class Settings:
     # Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON
     # envelope needs a little room, so 4.4 MB of image is the most a request can carry.
     max_image_bytes: int = 4_400_000
-    # 40 megapixels holds any phone photo; 4 bytes a pixel keeps one decode under 160 MB.
+    # 40 megapixels holds any phone photo. One decode peaks near 7 bytes a pixel for JPEG and
+    # PNG, turned or not (280 MB here), and near 16 for WebP, Pillow's decoder alone (650 MB).
     max_pixels: int = 40_000_000
     default_max_faces: int = 20
     # Requests decoded and searched at once, each with its own cascades (service.py).

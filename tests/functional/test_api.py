@@ -27,6 +27,7 @@ from .images import (
     encode,
     iou,
     jpeg_with_orientation,
+    malformed_exif,
     no_face_images,
     png_16_bit_gray,
     png_header_only,
@@ -285,6 +286,16 @@ def test_predict_reports_boxes_in_the_upright_exif_rotated_photo(client, orienta
     assert reply["image"]["orientation_applied"] is True
     face = assert_astronaut_face(reply, width=512, height=640, dy=64)
     assert iou(face["box"], upright_face["box"]) >= 0.7
+
+
+def test_predict_turns_a_photo_whose_exif_block_is_malformed(client):
+    """The orientation reads fine; the rest of the block is damaged. A 200, turned."""
+    stored = stored_for_orientation(portrait(), 6)
+    response = predict(client, **raw(encode(stored, "JPEG", quality=95, exif=malformed_exif(6))))
+    assert response.status_code == 200, response.text[:500]
+    reply = response.json()
+    assert reply["image"]["orientation_applied"] is True
+    assert_astronaut_face(reply, width=512, height=640, dy=64)
 
 
 def test_sideways_photo_without_exif_keeps_its_stored_frame(client):

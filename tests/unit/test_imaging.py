@@ -11,7 +11,7 @@ from facegender import errors
 from facegender.imaging import decode_image, image_bytes_from_text
 from PIL import Image
 
-from tests.support import encode, jpeg_with_orientation, png_header_only
+from tests.support import encode, jpeg_with_orientation, malformed_exif, png_header_only
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])
@@ -58,20 +58,46 @@ def asymmetric_pattern() -> np.ndarray:
     return np.kron(levels, np.ones((6, 6), np.uint8))
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+#: Encoder options: JPEG at high quality, WebP lossless (PNG is lossless anyway).
+OPTIONS = {"JPEG": {"quality": 95}, "PNG": {}, "WEBP": {"lossless": True}}
+
+
+def assert_upright(image, stored: np.ndarray, orientation: int, fmt: str) -> None:
+    expected = UPRIGHT[orientation](stored)
+    assert image.pixels.shape == expected.shape
+    assert (image.height, image.width) == expected.shape
+    assert image.orientation_applied == (orientation != 1)
+    tolerance = 4 if fmt == "JPEG" else 0  # JPEG blurs the block edges a little
+    assert np.abs(image.pixels.astype(int) - expected).mean() <= tolerance
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_every_exif_orientation_is_undone(orientation, fmt):
     stored = asymmetric_pattern()
     exif = Image.Exif()
     exif[0x0112] = orientation
-    image = decode_image(encode(stored, fmt, exif=exif.tobytes(),
-                                **({"quality": 95} if fmt == "JPEG" else {})))
-    expected = UPRIGHT[orientation](stored)
-    assert image.pixels.shape == expected.shape
-    assert (image.height, image.width) == expected.shape
-    assert image.orientation_applied == (orientation != 1)
-    tolerance = 0 if fmt == "PNG" else 4  # JPEG blurs the block edges a little
-    assert np.abs(image.pixels.astype(int) - expected).mean() <= tolerance
+    image = decode_image(encode(stored, fmt, exif=exif.tobytes(), **OPTIONS[fmt]))
+    assert_upright(image, stored, orientation, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+@pytest.mark.parametrize("orientation", [5, 6])
+def test_a_malformed_exif_block_still_gives_the_upright_photo(orientation, fmt):
+    """Pillow reads this block but cannot write it back (a BYTE pair where a SHORT belongs):
+    the photo is fine, so it decodes, turned."""
+    stored = asymmetric_pattern()
+    image = decode_image(encode(stored, fmt, exif=malformed_exif(orientation), **OPTIONS[fmt]))
+    assert_upright(image, stored, orientation, fmt)
+
+
+def test_color_decoding_turns_the_photo_too():
+    gray = asymmetric_pattern()
+    stored = np.dstack([gray, gray // 2, np.zeros_like(gray)])
+    exif = Image.Exif()
+    exif[0x0112] = 7
+    image = decode_image(encode(stored, "PNG", exif=exif.tobytes()), color=True)
+    assert np.array_equal(image.pixels, UPRIGHT[7](stored)[:, :, ::-1])
 
 
 def test_rotated_photo_is_upright(astronaut_rgb):
