@@ -328,6 +328,11 @@ def test_tracing_is_active_by_default_and_the_function_knows_when_it_is_off(temp
         "Fn::If": ["TracingActive", "false", "true"]}
 
 
+def test_the_function_builds_one_cascade_set_as_lambda_sends_one_request_at_a_time(resources):
+    variables = resources["FaceGenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["FACEGENDER_MAX_CONCURRENT"] == "1"
+
+
 def test_function_role_grants_only_its_log_group_and_xray(resources):
     function = resources["FaceGenderFunction"]["Properties"]
     assert function["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
