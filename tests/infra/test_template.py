@@ -317,11 +317,12 @@ def test_powertools_environment_and_xray_tracing(template):
     assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
 
 
-def test_tracing_is_active_by_default_and_the_function_knows_when_it_is_off(template):
-    """The handler imports the X-Ray SDK only when POWERTOOLS_TRACE_DISABLED is false."""
+def test_tracing_is_opt_in_and_the_function_knows_when_it_is_off(template):
+    """The handler imports the X-Ray SDK (0.27 s of init) only when POWERTOOLS_TRACE_DISABLED
+    is false, which takes Tracing=Active."""
     function = template["Globals"]["Function"]
     assert function["Tracing"] == {"Ref": "Tracing"}
-    assert template["Parameters"]["Tracing"]["Default"] == "Active"
+    assert template["Parameters"]["Tracing"]["Default"] == "PassThrough"
     assert template["Parameters"]["Tracing"]["AllowedValues"] == ["Active", "PassThrough"]
     assert template["Conditions"]["TracingActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
     assert function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {
