@@ -22,16 +22,16 @@ app = create_app(telemetry=PowertoolsTelemetry(logger, metrics, tracer))
 _asgi = Mangum(app, lifespan="off")
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-def _invoke(event, context):
-    return _asgi(event, context)
-
-
-if tracer is not None:
-    _invoke = tracer.capture_lambda_handler(capture_response=False)(_invoke)
+def _traced(function):
+    """Powertools' handler subsegment (``## handler``) when tracing is on; else the function."""
+    if tracer is None:
+        return function
+    return tracer.capture_lambda_handler(function, capture_response=False)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
                               log_event=False)
+@_traced
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event, context):
-    return _invoke(event, context)
+    return _asgi(event, context)

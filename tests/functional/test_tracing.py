@@ -72,4 +72,4 @@ def test_with_tracing_on_each_stage_is_an_xray_subsegment():
             pass
     assert result["status"] == 200 and result["tracer"] is True
     assert "aws_xray_sdk.core" in result["xray_modules"]
-    assert {"## decode", "## detect", "## classify"} <= set(names), names
+    assert {"## handler", "## decode", "## detect", "## classify"} <= set(names), names
