@@ -10,11 +10,12 @@ import socket
 import subprocess
 import sys
 
-from .conftest import LAMBDA_ENV, REPO_ROOT
+from .conftest import REPO_ROOT
+from .lambda_events import LAMBDA_ENV
 
 PROBE = """
 import base64, json, sys
-from tests.functional.conftest import FakeLambdaContext, make_event
+from tests.functional.lambda_events import FakeLambdaContext, make_event
 from tests.functional.images import astronaut, encode
 
 import facegender.handler as module
