@@ -245,6 +245,7 @@ def max_pixels_env(monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.mark.slow  # a 100 MP PNG: hundreds of MB; make test runs it, make test-fast does not
 def test_the_configured_pixel_limit_applies_on_both_sides_of_pillows_default(max_pixels_env):
     """150 MP configured: a 100 MP PNG (over Pillow's 89.5 MP default) decodes, 156 MP is
     refused naming the configured limit. 100 MB of pixels: a few hundred MB at the peak."""
