@@ -11,6 +11,7 @@ from typing import Iterator
 from .errors import FaceGenderError
 from .formats import SUFFIXES as IMAGE_SUFFIXES
 from .settings import get_settings
+
 NOTE = ("Labels are apparent, binary gender presentation as guessed by the model, "
         "not anyone's identity.")
 

@@ -88,16 +88,15 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class ImageFormat(BaseModel):
+class ImageFormatOut(BaseModel):
     name: str = Field(description="The format's name in replies (`image.format`).")
-    pil: str = Field(description="Pillow's name for it.")
-    label: str
+    label: str = Field(description="How messages spell it.")
     media_types: list[str] = Field(description="Content types a raw request body may carry.")
     suffixes: list[str] = Field(description="File name endings.")
 
 
 class Formats(BaseModel):
-    formats: list[ImageFormat]
+    formats: list[ImageFormatOut]
 
 
 class Health(BaseModel):

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from ...formats import FORMATS
-from ..schemas import Formats
+from ..schemas import Formats, ImageFormatOut
 
 router = APIRouter(tags=["formats"])
 
@@ -11,4 +11,5 @@ router = APIRouter(tags=["formats"])
 @router.get("/formats", response_model=Formats)
 def formats() -> dict:
     """Each format the API decodes: its name in replies, content types and file endings."""
-    return {"formats": [f._asdict() for f in FORMATS]}
+    return {"formats": [ImageFormatOut(name=f.name, label=f.label, media_types=list(f.media_types),
+                                       suffixes=list(f.suffixes)) for f in FORMATS]}

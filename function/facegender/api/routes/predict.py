@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import FaceGenderError, InvalidInput, UnsupportedMediaType
-from ...formats import FORMATS, LABELS, MEDIA_TYPES
+from ...formats import FORMATS, MEDIA_TYPES
 from ...settings import MAX_FACES_LIMIT
 from ..deps import ServiceDep
 from ..errors import describe_validation
