@@ -4,7 +4,7 @@
 import { createApi } from "./api.js";
 import { createCamera } from "./camera.js";
 import { describeError } from "./messages.js";
-import { MAX_SIDE, preparePhoto } from "./photo.js";
+import { MAX_SIDE, loadServerFormats, preparePhoto } from "./photo.js";
 import { View } from "./view.js";
 
 const MAX_FACES = 20;
@@ -13,6 +13,7 @@ const VIEW_BY_HASH = { "#how-it-works": "how-it-works" };
 
 const config = window.FACEGENDER_CONFIG || {};
 const api = createApi({ baseUrl: config.apiBaseUrl || "" });
+loadServerFormats(config.apiBaseUrl || "");
 const camera = createCamera();
 const view = new View(document);
 

@@ -1,6 +1,7 @@
 // Turns whatever the person gave us (file, drop, paste, camera frame) into an upload the API
 // accepts: recognise the format from its first bytes, decode it upright, and shrink it on a
-// canvas when it is too big. Nothing here touches the page.
+// canvas when it is too big. Nothing here touches the page but the file picker's `accept`,
+// which loadServerFormats sets from the API's list.
 
 export const MAX_SIDE = 2048;
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
@@ -15,9 +16,31 @@ export class PhotoError extends Error {
   }
 }
 
-// What the API decodes; anything else the browser can decode is converted to JPEG first.
-const SERVER_FORMATS = new Set(["jpeg", "png", "webp", "bmp"]);
-const BROWSER_FORMATS = new Set(["gif", "avif"]);
+// What the browser can decode (and so convert to JPEG, which the API always takes).
+const BROWSER_FORMATS = new Set(["jpeg", "png", "webp", "bmp", "gif", "avif"]);
+// What the API decodes as it is: GET /v1/formats, read once by loadServerFormats.
+let serverFormats = Promise.resolve(new Set(["jpeg"]));
+
+/**
+ * Ask the API which formats it decodes; files in those are uploaded as they are, others are
+ * converted to JPEG first. The file picker (`#file-input`) then offers them first.
+ * @param {string} baseUrl the API's base URL ("" for the page's own origin)
+ */
+export function loadServerFormats(baseUrl = "") {
+  serverFormats = fetch(`${String(baseUrl).replace(/\/+$/, "")}/v1/formats`)
+    .then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`HTTP ${reply.status}`))))
+    .then(({ formats }) => {
+      const input = globalThis.document && document.getElementById("file-input");
+      if (input) {
+        const types = formats.flatMap((f) => f.media_types);
+        input.accept = [...types, "image/gif", "image/avif", "image/*"].join(",");
+      }
+      return new Set(formats.map((f) => f.name));
+    })
+    .catch(() => new Set(["jpeg"])); // no list: convert everything to JPEG
+  return serverFormats;
+}
+
 const HEIF_BRANDS = new Set(["heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"]);
 
 function ascii(bytes, from, to) {
@@ -164,7 +187,8 @@ async function shrink(image) {
 export async function preparePhoto(blob) {
   if (!blob || blob.size === 0) throw new PhotoError("file_empty", "The file is empty.");
   const format = sniffFormat(await readHead(blob));
-  if (!SERVER_FORMATS.has(format) && !BROWSER_FORMATS.has(format)) {
+  const uploadAsIs = (await serverFormats).has(format);
+  if (!uploadAsIs && !BROWSER_FORMATS.has(format)) {
     throw new PhotoError(`file_${format}`, REFUSED[format] || REFUSED.unknown);
   }
   const image = await decode(blob);
@@ -174,7 +198,7 @@ export async function preparePhoto(blob) {
   }
   const original = { width: image.width, height: image.height, bytes: blob.size };
   const tooBig = Math.max(image.width, image.height) > MAX_SIDE || blob.size > MAX_UPLOAD_BYTES;
-  if (!tooBig && SERVER_FORMATS.has(format)) {
+  if (!tooBig && uploadAsIs) {
     return { upload: blob, display: image, format, resized: false, original };
   }
   try {

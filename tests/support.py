@@ -30,6 +30,16 @@ def encode(pixels: np.ndarray, fmt: str = "JPEG", **options) -> bytes:
     return buffer.getvalue()
 
 
+def malformed_exif(orientation: int) -> bytes:
+    """An EXIF block with ``orientation`` that Pillow reads but cannot write back: its
+    ResolutionUnit (a SHORT) is stored as two BYTEs."""
+    entries = [(0x0112, 3, 1, struct.pack("<HH", orientation, 0)),  # Orientation, SHORT
+               (0x0128, 1, 2, b"\x02\x00\x00\x00")]  # ResolutionUnit as BYTE x 2
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHI", tag, kind, count) + value for tag, kind, count, value in entries)
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0)
+
+
 def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
     """A JPEG of the stored pixels ``rgb`` tagged with EXIF ``orientation``."""
     exif = Image.Exif()

@@ -19,7 +19,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from facegender.detection import (
-    detection_copy, load_cascades, profile_faces, turned_faces, upright_faces,
+    detection_copy, profile_faces, shared_cascades, turned_faces, upright_faces,
 )
 from facegender.faces import _confirmed, find_faces
 from facegender.imaging import decode_image
@@ -40,7 +40,11 @@ UPRIGHT_ONLY = replace(SERVED, detector=replace(SERVED.detector, alt_min_neighbo
 
 def passes(gray: np.ndarray) -> dict[str, bool]:
     """Which passes find a face in ``gray``, each on its own, and the served chain."""
-    cascades = load_cascades()
+    with shared_cascades() as cascades:
+        return _passes(gray, cascades)
+
+
+def _passes(gray: np.ndarray, cascades) -> dict[str, bool]:
     detector = SERVED.detector
     copy = detection_copy(gray, detector)
     found = {"upright": bool(upright_faces(copy, UPRIGHT_ONLY.detector, cascades))}

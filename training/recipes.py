@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facegender.detection import Box, DetectorParams, load_cascade
+from facegender.detection import Box, DetectorParams, shared_cascades
 from facegender.eyes import EyeSearch
 from facegender.faces import Preprocessing
 from facegender.features import Channel, HogParams, LbpParams, PixelParams
@@ -91,7 +91,8 @@ class SeedDetector:
         self.min_face = min_face
 
     def __call__(self, gray: np.ndarray) -> list[Box]:
-        found = load_cascade().detectMultiScale(gray, 1.3, self.min_neighbors)
+        with shared_cascades() as cascades:
+            found = cascades.face.detectMultiScale(gray, 1.3, self.min_neighbors)
         return [Box(*map(int, f)) for f in np.asarray(found).reshape(-1, 4) if f[2] >= self.min_face]
 
     def __repr__(self) -> str:

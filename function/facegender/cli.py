@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import FaceGenderError
+from .formats import SUFFIXES as IMAGE_SUFFIXES
 from .settings import get_settings
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 NOTE = ("Labels are apparent, binary gender presentation as guessed by the model, "
         "not anyone's identity.")
 

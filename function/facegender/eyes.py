@@ -16,7 +16,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .detection import EYE_CASCADE_FILE, Box, load_cascade
+from .detection import Box, shared_cascades
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,16 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch(), *,
         A face box in ``gray``'s pixel coordinates.
     search : EyeSearch
     cascade : cv2.CascadeClassifier, optional
-        The eye cascade; this thread's by default.
+        The eye cascade; lent by :func:`facegender.detection.shared_cascades` by default.
 
     Returns
     -------
     Eyes or None
         ``None`` when no plausible pair is found (closed eyes, glasses glare, a turned head).
     """
+    if cascade is None:
+        with shared_cascades() as cascades:
+            return find_eyes(gray, box, search, cascade=cascades.eye)
     x, y, w, h = box
     top = y + int(search.band_top * h)
     band = gray[top:y + int(search.band_bottom * h), x:x + w]
@@ -83,7 +86,7 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch(), *,
     scale = search.search_width / w
     band = cv2.resize(band, None, fx=scale, fy=scale,
                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    found = (cascade or load_cascade(EYE_CASCADE_FILE)).detectMultiScale(
+    found = cascade.detectMultiScale(
         band, search.scale_factor, search.min_neighbors,
         minSize=(search.min_eye, search.min_eye), maxSize=(search.max_eye, search.max_eye),
     )

@@ -15,7 +15,7 @@ import numpy as np
 
 from .artifact import strict_dataclass
 from .detection import (
-    Box, Cascades, DetectorParams, TurnedFace, detection_copy, load_cascades, profile_faces,
+    Box, Cascades, DetectorParams, TurnedFace, detection_copy, profile_faces, shared_cascades,
     turned_faces, upright_faces,
 )
 from .eyes import Eyes, EyeSearch, find_eyes
@@ -73,14 +73,16 @@ def find_faces(gray: np.ndarray, preprocessing: Preprocessing, *,
     max_faces : int, optional
         Keep the largest this many (the eye search and the crop run only for those).
     cascades : Cascades, optional
-        Defaults to this thread's.
+        Lent by :func:`facegender.detection.shared_cascades` by default.
 
     Returns
     -------
     list of FoundFace
         No face is an empty list.
     """
-    cascades = cascades or load_cascades()
+    if cascades is None:
+        with shared_cascades() as cascades:
+            return find_faces(gray, preprocessing, max_faces=max_faces, cascades=cascades)
     detector, crop = preprocessing.detector, preprocessing.crop
     copy = detection_copy(gray, detector)
     boxes = upright_faces(copy, detector, cascades)

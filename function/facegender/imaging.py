@@ -27,13 +27,15 @@ from .errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from .settings import get_settings
+from .formats import BY_PIL_NAME, LABELS
+from .settings import MAX_PIXELS_LIMIT, get_settings
 
 # Never let Pillow guess at damaged data: a truncated file is the client's error to hear about.
 Image.LOAD_TRUNCATED_IMAGES = False
-
-#: Formats we decode, by the name Pillow gives them, with the name the API reports.
-SUPPORTED_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+# Pillow's own bomb check (89.5 MP by default) must never refuse an image the configured limit
+# allows: it stands at the highest limit FACEGENDER_MAX_PIXELS accepts, and decode_image checks
+# the configured one from the header, with a message that names it.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS_LIMIT
 
 # Magic numbers of formats people commonly send that we refuse, to name them in the message.
 _KNOWN_UNSUPPORTED = (
@@ -44,10 +46,21 @@ _KNOWN_UNSUPPORTED = (
     (b"%PDF", "PDF"),
     (b"\x00\x00\x01\x00", "ICO"),
 )
-_SUPPORTED_NAMES = "JPEG, PNG, WebP or BMP"
 
-# EXIF orientations other than "normal" (1); _apply_orientation undoes each.
-_TURNED = frozenset(range(2, 9))
+# Pillow's transpose for each EXIF orientation other than "normal" (1): the table inside
+# ImageOps.exif_transpose. Not that function itself: it turns the full-colour image, before
+# the conversion to gray (1 byte a pixel more at the peak, measured on 20 MP), and writes the
+# EXIF block back, which raises on blocks Pillow reads but cannot write: a valid photo became
+# corrupt_image. The decoder keeps no EXIF, so it turns the converted image instead.
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _EXIF_ORIENTATION = 0x0112
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.I)
 _WHITESPACE = re.compile(rb"\s+")
@@ -124,16 +137,16 @@ def sniff_format(data: bytes) -> str:
         return "BMP"
     for magic, name in _KNOWN_UNSUPPORTED:
         if data.startswith(magic):
-            raise UnsupportedMediaType(f"{name} images are not supported; send {_SUPPORTED_NAMES}.")
+            raise UnsupportedMediaType(f"{name} images are not supported; send {LABELS}.")
     head = data[:64].lstrip().lower()
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftyphevc"):
         raise UnsupportedMediaType(
-            f"HEIC/AVIF images are not supported; send {_SUPPORTED_NAMES} "
+            f"HEIC/AVIF images are not supported; send {LABELS} "
             "(phones can export photos as JPEG)."
         )
     if head.startswith((b"<svg", b"<?xml")):
-        raise UnsupportedMediaType(f"SVG images are not supported; send {_SUPPORTED_NAMES}.")
-    raise NotAnImage(f"The data is not an image. Send a {_SUPPORTED_NAMES} file.")
+        raise UnsupportedMediaType(f"SVG images are not supported; send {LABELS}.")
+    raise NotAnImage(f"The data is not an image. Send a {LABELS} file.")
 
 
 def decode_image(
@@ -157,7 +170,8 @@ def decode_image(
         Large JPEGs are then decoded at 1/2, 1/4 or 1/8 scale inside libjpeg, which is several
         times faster than decoding every pixel; the result is never smaller than ``max_side``.
     max_bytes, max_pixels : int, optional
-        Limits; default to the service settings.
+        Limits; default to the service settings. ``max_pixels`` is at most
+        ``MAX_PIXELS_LIMIT`` (200 MP).
 
     Raises
     ------
@@ -169,6 +183,8 @@ def decode_image(
     settings = get_settings()
     max_bytes = settings.max_image_bytes if max_bytes is None else max_bytes
     max_pixels = settings.max_pixels if max_pixels is None else max_pixels
+    if max_pixels > MAX_PIXELS_LIMIT:
+        raise ValueError(f"max_pixels is at most {MAX_PIXELS_LIMIT}; got {max_pixels}")
     if isinstance(data, str):
         data = image_bytes_from_text(data, max_bytes=max_bytes)
     if len(data) == 0:
@@ -185,7 +201,7 @@ def decode_image(
             raise ImageTooLarge(_too_many_pixels_message(None, max_pixels)) from None
         except Exception:
             raise CorruptImage(
-                f"The {SUPPORTED_FORMATS[pil_format].upper()} header is damaged; "
+                f"The {BY_PIL_NAME[pil_format].label} header is damaged; "
                 "the file cannot be read."
             ) from None
         with image:
@@ -205,23 +221,27 @@ def _decode_opened(
     try:
         image.seek(0)  # first frame of an animation
         image.load()
-        pixels = _to_array(image, color)
+        converted = _to_8_bit(image, color)
+        if orientation in _TRANSPOSE:
+            converted = converted.transpose(_TRANSPOSE[orientation])
+        pixels = np.asarray(converted)
+        if color:
+            pixels = np.ascontiguousarray(pixels[:, :, ::-1])  # RGB -> BGR
     except (Image.DecompressionBombError, MemoryError):
         raise ImageTooLarge(_too_many_pixels_message((width, height), max_pixels)) from None
     except Exception:
         raise CorruptImage(
-            f"The {SUPPORTED_FORMATS[pil_format].upper()} data is truncated or damaged; "
+            f"The {BY_PIL_NAME[pil_format].label} data is truncated or damaged; "
             "the pixels cannot be decoded."
         ) from None
-    pixels = _apply_orientation(pixels, orientation)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return DecodedImage(
         pixels=pixels,
         width=width,
         height=height,
-        format=SUPPORTED_FORMATS[pil_format],
-        orientation_applied=orientation in _TURNED,
+        format=BY_PIL_NAME[pil_format].name,
+        orientation_applied=orientation in _TRANSPOSE,
     )
 
 
@@ -233,44 +253,25 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _to_array(image: Image.Image, color: bool) -> np.ndarray:
-    """Any Pillow mode -> uint8 gray (h, w) or BGR (h, w, 3); alpha is flattened onto white."""
+def _to_8_bit(image: Image.Image, color: bool) -> Image.Image:
+    """Any Pillow mode -> "L" or "RGB"; alpha is flattened onto white."""
     mode = image.mode
     if mode.startswith("I;16") or mode == "I":
-        # 16-bit samples (PNG) keep their top 8 bits; integer arithmetic, no float copies.
+        # 16-bit samples (PNG; Pillow may widen them to "I") keep their top 8 bits, whatever
+        # the image's brightest pixel: scaled by the bit depth, two nearly equal images stay
+        # nearly equal. Integer arithmetic, no float copies.
         values = np.asarray(image)
-        gray = (values >> 8).astype(np.uint8) if values.max() > 255 else values.astype(np.uint8)
-        return np.repeat(gray[:, :, None], 3, axis=2) if color else gray
-    if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info):
+        if mode == "I":
+            values = np.clip(values, 0, 65535)
+        image = Image.fromarray((values >> 8).astype(np.uint8))
+    elif mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+            mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba.convert("RGB"), mask=rgba.getchannel("A"))  # onto white, in place
         image = flat
-    rgb_or_gray = image.convert("RGB" if color else "L")
-    pixels = np.asarray(rgb_or_gray)
-    if color:
-        pixels = np.ascontiguousarray(pixels[:, :, ::-1])
-    return pixels
-
-
-def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    if orientation == 2:
-        out = pixels[:, ::-1]
-    elif orientation == 3:
-        out = pixels[::-1, ::-1]
-    elif orientation == 4:
-        out = pixels[::-1]
-    elif orientation == 5:
-        out = pixels.swapaxes(0, 1)
-    elif orientation == 6:
-        out = pixels.swapaxes(0, 1)[:, ::-1]
-    elif orientation == 7:
-        out = pixels.swapaxes(0, 1)[::-1, ::-1]
-    elif orientation == 8:
-        out = pixels.swapaxes(0, 1)[::-1]
-    else:
-        return pixels
-    return np.ascontiguousarray(out)
+    target = "RGB" if color else "L"
+    return image if image.mode == target else image.convert(target)
 
 
 def _too_many_bytes_message(size: int, limit: int) -> str:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detection import Box, load_cascades
+from .detection import Box, CascadePool, Cascades
 from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
-from .preprocessing import to_png_gray
+from .preprocessing import FACE_SIZE, to_png_gray
 from .errors import InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
@@ -28,17 +27,22 @@ class FaceService:
     telemetry: Telemetry = field(default_factory=Telemetry)
 
     def __post_init__(self):
-        # At most this many images are decoded and searched at once: more threads would not
-        # finish sooner on these cores, and each decode may hold up to max_pixels of memory.
-        self._slots = threading.BoundedSemaphore(self.settings.max_concurrent)
+        # One set of cascades per request run at once, built now (in the Lambda init phase,
+        # and so in a SnapStart snapshot): no request builds one. Checking a set out is also
+        # the limit on concurrency: more threads would not finish sooner on these cores, and
+        # each decode may hold up to max_pixels of memory.
+        self._cascades = CascadePool(self.settings.max_concurrent)
+        # The feature channels' tables (HOG descriptor, LBP sampling weights) are built on
+        # first use; a first prediction now keeps that out of the first request.
+        self.model.predict(np.zeros((1, FACE_SIZE, FACE_SIZE), np.float32))
 
     @classmethod
     def load(cls, settings: Settings | None = None,
              telemetry: Telemetry | None = None) -> "FaceService":
-        """Load the model from ``settings.model_dir``, check the cascades load, one thread each."""
+        """Load the model from ``settings.model_dir`` and build the cascades, OpenCV on one
+        thread."""
         settings = settings or get_settings()
         use_one_thread_per_request()
-        load_cascades()
         return cls(FaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
@@ -63,10 +67,11 @@ class FaceService:
         if not 1 <= max_faces <= MAX_FACES_LIMIT:
             raise InvalidInput(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
                                f"got {max_faces}.", code="validation_error", status=422)
-        with self._slots:
-            return self._classify(data, include_crops, max_faces)
+        with self._cascades.checkout() as cascades:
+            return self._classify(data, include_crops, max_faces, cascades)
 
-    def _classify(self, data: bytes | str, include_crops: bool, max_faces: int) -> dict:
+    def _classify(self, data: bytes | str, include_crops: bool, max_faces: int,
+                  cascades: Cascades) -> dict:
         stage = self.telemetry.stage
         start = time.perf_counter()
         with stage("decode"):
@@ -76,7 +81,8 @@ class FaceService:
                                  max_pixels=self.settings.max_pixels)
         decoded = time.perf_counter()
         with stage("detect"):
-            found = find_faces(image.pixels, self.model.preprocessing, max_faces=max_faces)
+            found = find_faces(image.pixels, self.model.preprocessing, max_faces=max_faces,
+                               cascades=cascades)
         detected = time.perf_counter()
         with stage("classify"):
             faces = self._classify_found(image, found, include_crops)

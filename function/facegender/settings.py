@@ -23,38 +23,40 @@ ENV_CORS_ORIGINS = "FACEGENDER_CORS_ORIGINS"
 ENV_FRONTEND_DIR = "FACEGENDER_FRONTEND_DIR"
 ENV_MAX_CONCURRENT = "FACEGENDER_MAX_CONCURRENT"
 
-# Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON
-# envelope needs a little room, so 4.4 MB of image is the most a request can carry.
-DEFAULT_MAX_IMAGE_BYTES = 4_400_000
-# 40 megapixels holds any phone photo; 4 bytes a pixel keeps one decode under 160 MB.
-DEFAULT_MAX_PIXELS = 40_000_000
 MAX_FACES_LIMIT = 100
+#: The most FACEGENDER_MAX_PIXELS may be; Pillow's own bomb check stands here (imaging.py).
+MAX_PIXELS_LIMIT = 200_000_000
+#: The most FACEGENDER_MAX_CONCURRENT may be; the default stops here on larger machines.
+MAX_CONCURRENT_LIMIT = 64
 
 
-def _int_env(name: str, default: int, *, low: int, high: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+def _cpu_count() -> int:
+    return min(os.cpu_count() or 1, MAX_CONCURRENT_LIMIT)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Limits and paths of the service. Validated when built."""
+    """Limits and paths of the service: each default written here once. Validated when built."""
 
     model_dir: Path = DEFAULT_MODEL_DIR
-    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
-    max_pixels: int = DEFAULT_MAX_PIXELS
+    # Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON
+    # envelope needs a little room, so 4.4 MB of image is the most a request can carry.
+    max_image_bytes: int = 4_400_000
+    # 40 megapixels holds any phone photo. One decode peaks near 7 bytes a pixel for JPEG and
+    # PNG, turned or not (280 MB here), and near 16 for WebP, Pillow's decoder alone (650 MB).
+    max_pixels: int = 40_000_000
     default_max_faces: int = 20
-    max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Requests decoded and searched at once, each with its own cascades (service.py).
+    max_concurrent: int = field(default_factory=_cpu_count)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     frontend_dir: Path | None = None
+
+    def __post_init__(self):
+        for name, (variable, low, high) in _INT_FIELDS.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} ({variable}) must be between {low} and {high}, "
+                                 f"got {value}")
 
     @property
     def max_body_bytes(self) -> int:
@@ -63,19 +65,33 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """The settings with each variable that is set; the defaults above for the others."""
+        values: dict = {name: _int_env(variable) for name, (variable, _, _) in _INT_FIELDS.items()
+                        if os.environ.get(variable, "").strip()}
+        if os.environ.get(ENV_MODEL_DIR):
+            values["model_dir"] = Path(os.environ[ENV_MODEL_DIR])
         origins = os.environ.get(ENV_CORS_ORIGINS, "")
-        frontend = os.environ.get(ENV_FRONTEND_DIR)
-        return cls(
-            model_dir=Path(os.environ.get(ENV_MODEL_DIR) or DEFAULT_MODEL_DIR),
-            max_image_bytes=_int_env(
-                ENV_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_BYTES, low=1024, high=50_000_000
-            ),
-            max_pixels=_int_env(ENV_MAX_PIXELS, DEFAULT_MAX_PIXELS, low=10_000, high=200_000_000),
-            default_max_faces=_int_env(ENV_MAX_FACES, 20, low=1, high=MAX_FACES_LIMIT),
-            max_concurrent=_int_env(ENV_MAX_CONCURRENT, os.cpu_count() or 1, low=1, high=64),
-            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-            frontend_dir=Path(frontend) if frontend else None,
-        )
+        values["cors_origins"] = tuple(o.strip() for o in origins.split(",") if o.strip())
+        if os.environ.get(ENV_FRONTEND_DIR):
+            values["frontend_dir"] = Path(os.environ[ENV_FRONTEND_DIR])
+        return cls(**values)
+
+
+#: Integer settings: field -> (environment variable, lowest, highest).
+_INT_FIELDS = {
+    "max_image_bytes": (ENV_MAX_IMAGE_BYTES, 1024, 50_000_000),
+    "max_pixels": (ENV_MAX_PIXELS, 10_000, MAX_PIXELS_LIMIT),
+    "default_max_faces": (ENV_MAX_FACES, 1, MAX_FACES_LIMIT),
+    "max_concurrent": (ENV_MAX_CONCURRENT, 1, MAX_CONCURRENT_LIMIT),
+}
+
+
+def _int_env(name: str) -> int:
+    raw = os.environ[name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
 @lru_cache(maxsize=1)

@@ -201,3 +201,15 @@ def test_camera_problems_get_a_clear_message(open_page, error_name, phrase):
     expect(page.locator("#error-text")).to_contain_text(phrase)
     expect(page.locator("#camera")).to_be_hidden()
     expect(page.locator("#camera-start")).to_be_enabled()
+
+
+def test_the_file_picker_offers_the_formats_the_api_lists(page, base_url):
+    """The page reads GET /v1/formats: no copy of the list lives in the page."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base_url}/v1/formats", timeout=30) as reply:
+        formats = json.load(reply)["formats"]
+    types = [t for f in formats for t in f["media_types"]]
+    expect(page.locator("#file-input")).to_have_attribute(
+        "accept", ",".join([*types, "image/gif", "image/avif", "image/*"]))

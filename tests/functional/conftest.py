@@ -1,17 +1,11 @@
 """Fixtures for the functional tier: the app in-process, the Lambda handler with real
-API Gateway events, and a real local server on a free port.
-
-The event files in ``events/`` are exactly what ``sam local generate-event apigateway
-http-api-proxy`` (v2, HTTP API) and ``... aws-proxy`` (v1, REST API) print (SAM CLI 1.170);
-each test copies one and sets only the method, path, headers and body it needs.
+API Gateway events (lambda_events.py), and a real local server on a free port.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
-import uuid
 import warnings
 from pathlib import Path
 
@@ -25,13 +19,14 @@ with warnings.catch_warnings():
 
 from facegender.api import create_app
 
+from .lambda_events import (  # noqa: F401  (re-exported for the functional tests)
+    LAMBDA_ENV,
+    FakeLambdaContext,
+    load_event,
+    make_event,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EVENTS = Path(__file__).resolve().parent / "events"
-LAMBDA_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "facegender",
-    "POWERTOOLS_METRICS_NAMESPACE": "FaceGender",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
 
 
 # --- the app in-process -----------------------------------------------------------------------
@@ -61,24 +56,6 @@ def assert_error(response, status: int, code: str) -> dict:
 
 
 # --- the Lambda handler -----------------------------------------------------------------------
-
-class FakeLambdaContext:
-    """The attributes of the Lambda context object that Powertools and Mangum read."""
-
-    function_name = "facegender-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:facegender-function"
-    log_group_name = "/aws/lambda/facegender-function"
-    log_stream_name = "2026/11/28/[$LATEST]abcdef"
-
-    def __init__(self):
-        self.aws_request_id = str(uuid.uuid4())
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
 
 @pytest.fixture(scope="session")
 def lambda_module():
@@ -119,50 +96,6 @@ def lambda_output(lambda_module, capsys):
         return reply, logs, metrics, out
 
     return call
-
-
-def load_event(kind: str) -> dict:
-    return json.loads((EVENTS / f"apigw_{kind}.json").read_text())
-
-
-def make_event(version: str, method: str, path: str, *, body: str | None = None,
-               base64_body: bool = False, headers: dict | None = None, query: str = "",
-               request_id: str | None = None) -> dict:
-    """A generated API Gateway event with this request in it.
-
-    ``headers`` are added to the generated ones (which have no content-type). ``query``
-    replaces the generated query string.
-    """
-    request_id = request_id or str(uuid.uuid4())
-    if version == "v2":
-        event = copy.deepcopy(load_event("http_api_v2"))
-        event["rawPath"] = path
-        event["requestContext"]["http"]["method"] = method
-        event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["requestId"] = request_id
-        event["rawQueryString"] = query
-        event["queryStringParameters"] = dict(
-            pair.split("=", 1) for pair in query.split("&") if pair) or None
-        event["headers"].update(headers or {})
-    else:
-        event = copy.deepcopy(load_event("rest_v1"))
-        event["path"] = path
-        event["httpMethod"] = method
-        event["requestContext"]["httpMethod"] = method
-        event["requestContext"]["path"] = "/prod" + path
-        event["requestContext"]["requestId"] = request_id
-        params = dict(pair.split("=", 1) for pair in query.split("&") if pair)
-        event["queryStringParameters"] = params or None
-        event["multiValueQueryStringParameters"] = {k: [v] for k, v in params.items()} or None
-        event["headers"].update(headers or {})
-        event["multiValueHeaders"].update({k: [v] for k, v in (headers or {}).items()})
-    if body is None and method == "GET":
-        event["body"] = None
-        event["isBase64Encoded"] = False
-    elif body is not None:
-        event["body"] = body
-        event["isBase64Encoded"] = base64_body
-    return event
 
 
 # --- a real server ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from PIL import Image
 from tests.support import (  # noqa: F401  (re-exported for the API tests)
     encode,
     jpeg_with_orientation,
+    malformed_exif,
     png_header_only,
 )
 

@@ -27,6 +27,7 @@ from .images import (
     encode,
     iou,
     jpeg_with_orientation,
+    malformed_exif,
     no_face_images,
     png_16_bit_gray,
     png_header_only,
@@ -160,6 +161,45 @@ def test_openapi_documents_every_endpoint_and_the_error_envelope(client):
     assert error_ref.endswith("/ErrorResponse")
 
 
+def test_formats_lists_the_packages_table_and_the_schema_and_cli_read_it(client):
+    from facegender import cli
+    from facegender.formats import FORMATS
+
+    reply = client.get("/v1/formats")
+    assert reply.status_code == 200
+    formats = reply.json()["formats"]
+    assert [f["name"] for f in formats] == ["jpeg", "png", "webp", "bmp"]
+    # Pillow's own name for a format is the decoder's business, not the API's.
+    assert formats == [{"name": f.name, "label": f.label, "media_types": list(f.media_types),
+                        "suffixes": list(f.suffixes)} for f in FORMATS]
+    spec = client.get("/openapi.json").json()
+    image_info = spec["components"]["schemas"]["ImageInfo"]["properties"]["format"]
+    assert image_info["enum"] == [f["name"] for f in formats]
+    content = spec["paths"]["/v1/predict"]["post"]["requestBody"]["content"]
+    assert {f["media_types"][0] for f in formats} <= set(content)
+    assert cli.IMAGE_SUFFIXES == {s for f in formats for s in f["suffixes"]}
+
+
+def test_the_predict_reply_is_checked_against_its_model():
+    """A reply that breaks PredictResponse is the server's error, never sent as it is."""
+    from fastapi.exceptions import ResponseValidationError
+    from fastapi.testclient import TestClient
+
+    from facegender.api.deps import get_service
+
+    class WrongService:
+        def classify(self, image, **options):
+            return {"faces": [], "image": {"width": 1, "height": 1, "format": "gif",
+                                           "orientation_applied": False},
+                    "model": {"version": "x"},
+                    "timings_ms": {"decode": 0, "detect": 0, "classify": 0, "total": 0}}
+
+    app = create_app()
+    app.dependency_overrides[get_service] = WrongService
+    with TestClient(app) as wrong, pytest.raises(ResponseValidationError):
+        wrong.post("/v1/predict", content=b"\xff\xd8\xff", headers={"content-type": "image/jpeg"})
+
+
 def test_docs_page_is_served_and_points_at_the_spec(client):
     response = client.get("/docs")
     assert response.status_code == 200
@@ -247,6 +287,16 @@ def test_predict_reports_boxes_in_the_upright_exif_rotated_photo(client, orienta
     assert reply["image"]["orientation_applied"] is True
     face = assert_astronaut_face(reply, width=512, height=640, dy=64)
     assert iou(face["box"], upright_face["box"]) >= 0.7
+
+
+def test_predict_turns_a_photo_whose_exif_block_is_malformed(client):
+    """The orientation reads fine; the rest of the block is damaged. A 200, turned."""
+    stored = stored_for_orientation(portrait(), 6)
+    response = predict(client, **raw(encode(stored, "JPEG", quality=95, exif=malformed_exif(6))))
+    assert response.status_code == 200, response.text[:500]
+    reply = response.json()
+    assert reply["image"]["orientation_applied"] is True
+    assert_astronaut_face(reply, width=512, height=640, dy=64)
 
 
 def test_sideways_photo_without_exif_keeps_its_stored_frame(client):

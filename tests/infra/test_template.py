@@ -315,7 +315,23 @@ def test_powertools_environment_and_xray_tracing(template):
     assert variables["POWERTOOLS_SERVICE_NAME"] == "facegender"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"]
     assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
-    assert function["Tracing"] == "Active"
+
+
+def test_tracing_is_opt_in_and_the_function_knows_when_it_is_off(template):
+    """The handler imports the X-Ray SDK (0.15 s of init) only when POWERTOOLS_TRACE_DISABLED
+    is false, which takes Tracing=Active."""
+    function = template["Globals"]["Function"]
+    assert function["Tracing"] == {"Ref": "Tracing"}
+    assert template["Parameters"]["Tracing"]["Default"] == "PassThrough"
+    assert template["Parameters"]["Tracing"]["AllowedValues"] == ["Active", "PassThrough"]
+    assert template["Conditions"]["TracingActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    assert function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == {
+        "Fn::If": ["TracingActive", "false", "true"]}
+
+
+def test_the_function_builds_one_cascade_set_as_lambda_sends_one_request_at_a_time(resources):
+    variables = resources["FaceGenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["FACEGENDER_MAX_CONCURRENT"] == "1"
 
 
 def test_function_role_grants_only_its_log_group_and_xray(resources):

@@ -11,7 +11,7 @@ from facegender import errors
 from facegender.imaging import decode_image, image_bytes_from_text
 from PIL import Image
 
-from tests.support import encode, jpeg_with_orientation, png_header_only
+from tests.support import encode, jpeg_with_orientation, malformed_exif, png_header_only
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])
@@ -37,18 +37,67 @@ def test_color_mode_returns_bgr(astronaut_rgb):
     assert np.array_equal(image.pixels, astronaut_rgb[:, :, ::-1])
 
 
-@pytest.mark.parametrize("orientation, expected_shape", [(1, (40, 60)), (3, (40, 60)),
-                                                         (6, (60, 40)), (8, (60, 40))])
-def test_exif_orientation_is_applied(orientation, expected_shape):
-    rgb = np.zeros((40, 60, 3), np.uint8)
-    rgb[:20, :30] = 255  # a white block in the top-left corner of the stored pixels
-    image = decode_image(jpeg_with_orientation(rgb, orientation))
-    assert image.pixels.shape == expected_shape
-    assert (image.height, image.width) == expected_shape
+# What each EXIF orientation asks a viewer to do to the stored pixels (EXIF 2.32, 0x0112),
+# written with numpy independently of the decoder: 2, 4, 5 and 7 are mirrored.
+UPRIGHT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],                # mirrored left-right
+    3: lambda a: a[::-1, ::-1],             # turned 180 degrees
+    4: lambda a: a[::-1],                   # mirrored top-bottom
+    5: lambda a: a.swapaxes(0, 1),          # mirrored along the main diagonal
+    6: lambda a: np.rot90(a, k=-1),         # turned 90 degrees clockwise
+    7: lambda a: np.rot90(a, k=2).swapaxes(0, 1),  # mirrored along the other diagonal
+    8: lambda a: np.rot90(a, k=1),          # turned 90 degrees counter-clockwise
+}
+
+
+def asymmetric_pattern() -> np.ndarray:
+    """24x36 gray blocks of 6 px, every block a different level: no flip or turn maps it onto
+    itself, and blocks survive JPEG."""
+    levels = (np.arange(4 * 6).reshape(4, 6) * 10 + 10).astype(np.uint8)
+    return np.kron(levels, np.ones((6, 6), np.uint8))
+
+
+#: Encoder options: JPEG at high quality, WebP lossless (PNG is lossless anyway).
+OPTIONS = {"JPEG": {"quality": 95}, "PNG": {}, "WEBP": {"lossless": True}}
+
+
+def assert_upright(image, stored: np.ndarray, orientation: int, fmt: str) -> None:
+    expected = UPRIGHT[orientation](stored)
+    assert image.pixels.shape == expected.shape
+    assert (image.height, image.width) == expected.shape
     assert image.orientation_applied == (orientation != 1)
-    corner = {1: (slice(0, 10), slice(0, 10)), 3: (slice(-10, None), slice(-10, None)),
-              6: (slice(0, 10), slice(-10, None)), 8: (slice(-10, None), slice(0, 10))}
-    assert image.pixels[corner[orientation]].mean() > 200
+    tolerance = 4 if fmt == "JPEG" else 0  # JPEG blurs the block edges a little
+    assert np.abs(image.pixels.astype(int) - expected).mean() <= tolerance
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_undone(orientation, fmt):
+    stored = asymmetric_pattern()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    image = decode_image(encode(stored, fmt, exif=exif.tobytes(), **OPTIONS[fmt]))
+    assert_upright(image, stored, orientation, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+@pytest.mark.parametrize("orientation", [5, 6])
+def test_a_malformed_exif_block_still_gives_the_upright_photo(orientation, fmt):
+    """Pillow reads this block but cannot write it back (a BYTE pair where a SHORT belongs):
+    the photo is fine, so it decodes, turned."""
+    stored = asymmetric_pattern()
+    image = decode_image(encode(stored, fmt, exif=malformed_exif(orientation), **OPTIONS[fmt]))
+    assert_upright(image, stored, orientation, fmt)
+
+
+def test_color_decoding_turns_the_photo_too():
+    gray = asymmetric_pattern()
+    stored = np.dstack([gray, gray // 2, np.zeros_like(gray)])
+    exif = Image.Exif()
+    exif[0x0112] = 7
+    image = decode_image(encode(stored, "PNG", exif=exif.tobytes()), color=True)
+    assert np.array_equal(image.pixels, UPRIGHT[7](stored)[:, :, ::-1])
 
 
 def test_rotated_photo_is_upright(astronaut_rgb):
@@ -75,6 +124,23 @@ def test_16_bit_png_is_scaled_not_clipped():
     pixels = decode_image(buffer.getvalue()).pixels
     assert pixels.dtype == np.uint8
     assert np.abs(pixels.astype(int) - np.arange(256).reshape(16, 16)).max() <= 1
+
+
+def test_16_bit_brightness_follows_the_bit_depth_not_the_brightest_pixel():
+    """Two nearly equal dark 16-bit images: one's brightest pixel is 255, the other's 256."""
+    rng = np.random.default_rng(0)
+    dark = rng.integers(0, 256, (32, 32)).astype(np.uint16)
+    dark[0, 0] = 255
+    darker_but_one = dark.copy()
+    darker_but_one[0, 0] = 256
+
+    def brightness(values: np.ndarray) -> float:
+        buffer = io.BytesIO()
+        Image.fromarray(values).save(buffer, "PNG")
+        return float(decode_image(buffer.getvalue()).pixels.mean())
+
+    assert abs(brightness(dark) - brightness(darker_but_one)) < 0.01
+    assert brightness(dark) < 1.0  # values under 256 of 65535 are black in 8 bits
 
 
 def test_grayscale_and_palette_images(astronaut_rgb):
@@ -163,6 +229,47 @@ def test_pixel_limit_is_checked_from_the_header():
     with pytest.raises(errors.ImageTooLarge) as caught:
         decode_image(png_header_only(5000, 5000), max_pixels=10_000_000)
     assert "5000x5000" in caught.value.message
+
+
+@pytest.fixture
+def max_pixels_env(monkeypatch):
+    """Sets FACEGENDER_MAX_PIXELS for one test; the settings are read again around it."""
+    from facegender.settings import get_settings
+
+    def configure(value: int) -> None:
+        monkeypatch.setenv("FACEGENDER_MAX_PIXELS", str(value))
+        get_settings.cache_clear()
+
+    yield configure
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.slow  # a 100 MP PNG: hundreds of MB; make test runs it, make test-fast does not
+def test_the_configured_pixel_limit_applies_on_both_sides_of_pillows_default(max_pixels_env):
+    """150 MP configured: a 100 MP PNG (over Pillow's 89.5 MP default) decodes, 156 MP is
+    refused naming the configured limit. 100 MB of pixels: a few hundred MB at the peak."""
+    max_pixels_env(150_000_000)
+    buffer = io.BytesIO()
+    Image.new("L", (10_000, 10_000), 7).save(buffer, "PNG", compress_level=1)
+    image = decode_image(buffer.getvalue())
+    assert (image.width, image.height) == (10_000, 10_000)
+    assert image.pixels[::1000, ::1000].max() == 7
+    del image
+    with pytest.raises(errors.ImageTooLarge) as caught:
+        decode_image(png_header_only(12_500, 12_500))
+    assert caught.value.code == "image_too_large" and caught.value.status == 413
+    assert "12500x12500 pixels; the limit is 150 megapixels" in caught.value.message
+
+
+def test_the_pixel_limit_setting_stops_at_200_megapixels(max_pixels_env):
+    from facegender.settings import get_settings
+
+    max_pixels_env(200_000_000)
+    assert get_settings().max_pixels == 200_000_000
+    max_pixels_env(200_000_001)
+    with pytest.raises(ValueError, match="FACEGENDER_MAX_PIXELS"):
+        get_settings()
 
 
 def test_byte_limit_is_checked_before_base64_decoding(astronaut_jpeg):

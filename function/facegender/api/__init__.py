@@ -15,7 +15,7 @@ from ..settings import Settings, get_settings
 from ..telemetry import Telemetry
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
-from .routes import health, model, predict
+from .routes import formats, health, model, predict
 
 DESCRIPTION = (
     "Finds faces with OpenCV's Haar cascade and guesses each one's *apparent, binary gender "
@@ -45,7 +45,8 @@ def create_app(
     install_error_handlers(app, on_error=telemetry.record_error)
 
     known = []
-    for router, prefix in ((health.router, ""), (predict.router, "/v1"), (model.router, "/v1")):
+    for router, prefix in ((health.router, ""), (predict.router, "/v1"), (model.router, "/v1"),
+                           (formats.router, "/v1")):
         app.include_router(router, prefix=prefix)
         known += [(compile_path(prefix + route.path)[0], route.methods) for route in router.routes]
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from ..formats import FORMAT_NAMES, LABELS
 from ..settings import MAX_FACES_LIMIT
 
 
@@ -17,7 +18,7 @@ class PredictRequest(BaseModel):
     image: StrictStr = Field(
         min_length=1,
         description="The image file, base64-encoded, or a data URL "
-                    "('data:image/jpeg;base64,...'). JPEG, PNG, WebP or BMP.",
+                    f"('data:image/jpeg;base64,...'). {LABELS}.",
     )
     include_crops: StrictBool = Field(
         False, description="Add each face's 100x100 model input and its eigenface "
@@ -56,7 +57,7 @@ class Face(BaseModel):
 class ImageInfo(BaseModel):
     width: int
     height: int
-    format: Literal["jpeg", "png", "webp", "bmp"]
+    format: Literal[FORMAT_NAMES]
     orientation_applied: bool
 
 
@@ -85,6 +86,17 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class ImageFormatOut(BaseModel):
+    name: str = Field(description="The format's name in replies (`image.format`).")
+    label: str = Field(description="How messages spell it.")
+    media_types: list[str] = Field(description="Content types a raw request body may carry.")
+    suffixes: list[str] = Field(description="File name endings.")
+
+
+class Formats(BaseModel):
+    formats: list[ImageFormatOut]
 
 
 class Health(BaseModel):
