@@ -130,6 +130,22 @@ function canvasToJpeg(canvas, quality) {
   });
 }
 
+/**
+ * Draw `source` (an image, bitmap, canvas or video) at width x height and encode it as JPEG.
+ * The one JPEG encoder of the page: shrinking photos and capturing camera frames both use it.
+ * @returns {Promise<{blob: Blob, canvas}>} the canvas keeps the drawn pixels, for display
+ */
+export async function encodeJpeg(source, width, height, quality = JPEG_QUALITY) {
+  const canvas = makeCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff"; // JPEG has no alpha: transparent pixels become white, not black
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(source, 0, 0, width, height);
+  return { blob: await canvasToJpeg(canvas, quality), canvas };
+}
+
 /** Re-encode as JPEG, at most MAX_SIDE px a side and MAX_UPLOAD_BYTES. */
 async function shrink(image) {
   let side = MAX_SIDE;
@@ -138,14 +154,7 @@ async function shrink(image) {
     const scale = Math.min(1, side / Math.max(image.width, image.height));
     const width = Math.max(1, Math.round(image.width * scale));
     const height = Math.max(1, Math.round(image.height * scale));
-    const canvas = makeCanvas(width, height);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff"; // JPEG has no alpha: transparent pixels become white, not black
-    ctx.fillRect(0, 0, width, height);
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(image.source, 0, 0, width, height);
-    const blob = await canvasToJpeg(canvas, quality);
+    const { blob, canvas } = await encodeJpeg(image.source, width, height, quality);
     if (blob.size <= MAX_UPLOAD_BYTES) {
       return { blob, display: { source: canvas, width, height, close: () => {} } };
     }
@@ -158,8 +167,9 @@ async function shrink(image) {
 /**
  * Everything needed to send and show one photo.
  * @param {Blob} blob a File from the picker, drop or paste, or a camera frame
- * @returns {Promise<{upload: Blob, display: {source, width, height, close}, format: string,
- *   resized: boolean, original: {width: number, height: number, bytes: number}}>}
+ * @returns {Promise<{upload: Blob, type: string, display: {source, width, height, close},
+ *   format: string, resized: boolean, original: {width: number, height: number, bytes: number}}>}
+ *   type: the upload's media type, from its bytes (a file's own type may not match its content)
  */
 export async function preparePhoto(blob) {
   if (!blob || blob.size === 0) throw new PhotoError("file_empty", "The file is empty.");
@@ -175,11 +185,11 @@ export async function preparePhoto(blob) {
   const original = { width: image.width, height: image.height, bytes: blob.size };
   const tooBig = Math.max(image.width, image.height) > MAX_SIDE || blob.size > MAX_UPLOAD_BYTES;
   if (!tooBig && SERVER_FORMATS.has(format)) {
-    return { upload: blob, display: image, format, resized: false, original };
+    return { upload: blob, type: `image/${format}`, display: image, format, resized: false, original };
   }
   try {
     const { blob: upload, display } = await shrink(image);
-    return { upload, display, format, resized: tooBig, original };
+    return { upload, type: "image/jpeg", display, format, resized: tooBig, original };
   } finally {
     image.close();
   }
