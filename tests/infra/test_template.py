@@ -186,7 +186,7 @@ def test_every_api_route_has_a_behaviour_to_the_http_api(resources):
 
 
 def test_predictions_are_never_cached_and_every_method_is_forwarded(resources):
-    for path in ("/v1/predict", "/v1/model", "/health"):
+    for path in ("/v1/predict", "/v1/unknown", "/health"):
         behaviour = behaviour_for(resources, path)
         assert behaviour["CachePolicyId"] == CACHING_DISABLED, path
         # AllViewerExceptHostHeader forwards the query string and every viewer header (the
@@ -195,13 +195,16 @@ def test_predictions_are_never_cached_and_every_method_is_forwarded(resources):
     assert set(behaviour_for(resources, "/v1/predict")["AllowedMethods"]) == ALL_METHODS
 
 
-def test_only_the_model_pictures_are_cached_and_briefly(resources):
-    pictures = behaviour_for(resources, "/v1/model/eigenfaces/0.png")
-    assert pictures is behaviour_for(resources, "/v1/model/mean-face.png")
-    assert pictures["TargetOriginId"] == "http-api"
-    assert set(pictures["AllowedMethods"]) == {"GET", "HEAD"}
-    assert pictures["CachePolicyId"] == {"Ref": "ModelPicturesCachePolicy"}
-    policy = resources["ModelPicturesCachePolicy"]["Properties"]["CachePolicyConfig"]
+def test_only_the_model_card_and_pictures_are_cached_and_briefly(resources):
+    """The same for everyone and changed only by a deploy (which invalidates /*)."""
+    model = behaviour_for(resources, "/v1/model")
+    for path in ("/v1/model/eigenfaces/0.png", "/v1/model/mean-face.png"):
+        assert behaviour_for(resources, path) is model, path
+    assert behaviour_for(resources, "/v1/predict") is not model
+    assert model["TargetOriginId"] == "http-api"
+    assert set(model["AllowedMethods"]) == {"GET", "HEAD"}
+    assert model["CachePolicyId"] == {"Ref": "ModelCachePolicy"}
+    policy = resources["ModelCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert policy["MaxTTL"] <= 3600, "a new model's pictures show within the hour even unpurged"
     key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
     assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
