@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline", "api"]
+ALL = ["pipeline", "api", "site"]
 
 
 def main(argv: list[str]) -> int:
