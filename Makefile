@@ -6,7 +6,7 @@ PORT ?= 8000
 # Datasets for training and the data-driven tests; tests skip with a reason when absent.
 export FACEGENDER_DATA ?= $(abspath ../shared/data)
 
-.PHONY: setup run test test-fast train train-seed bench chromium clean help
+.PHONY: setup run test test-fast test-js train train-seed bench chromium clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -32,11 +32,16 @@ run: setup
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium sam-venv sam-local-ready
+test: setup chromium sam-venv sam-local-ready test-js
 	$(PY) -m pytest
 
-test-fast: setup
+test-fast: setup test-js
 	$(PY) -m pytest -m "not e2e and not slow and not sam"
+
+# The page's pure modules (layout, formatting, the model card, the HTTP client) under node's
+# own test runner: no browser, no npm packages.
+test-js:
+	node --test tests/frontend/
 
 train: setup
 	$(PY) -m training

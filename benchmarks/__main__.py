@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline", "api", "runtime"]
+ALL = ["pipeline", "api", "runtime", "site"]
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,6 @@
-// The facegender HTTP API, and nothing else: URLs, JSON bodies and the error envelope.
-// Every failure becomes an ApiError with a stable `code`; a caller's abort passes through.
+// The facegender HTTP API, and nothing else: paths on the page's own origin, request bodies and
+// the error envelope. Every failure becomes an ApiError with a stable `code`; a caller's abort
+// passes through as it is.
 
 export class ApiError extends Error {
   constructor(code, message, { status = 0, cause } = {}) {
@@ -21,86 +22,78 @@ const CODE_BY_STATUS = {
   429: "rate_limited",
 };
 
-function codeForStatus(status) {
+// Statuses with which a server that is not this API at all answers an API path: a static file
+// server (404, 405, 501) or a CDN that routes /v1/ nowhere (403). The API itself always answers
+// these with JSON, so a reply without JSON means the page is being served without its API.
+const NOT_THIS_API = new Set([403, 404, 405, 501]);
+
+function codeFor(status, body) {
+  const envelope = body && typeof body === "object" ? body.error : null;
+  if (envelope && typeof envelope.code === "string") return envelope.code;
+  if (body === null && NOT_THIS_API.has(status)) return "service_missing";
   if (CODE_BY_STATUS[status]) return CODE_BY_STATUS[status];
-  if (status >= 500) return "server_error";
-  return "http_error";
+  return status >= 500 ? "server_error" : "http_error";
 }
 
-function blobToDataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
+function messageOf(status, body) {
+  if (body && body.error && typeof body.error.message === "string") return body.error.message;
+  if (body && typeof body.message === "string") return body.message;
+  return `HTTP ${status}`;
 }
 
-export function createApi({ baseUrl = "", timeoutMs = 30000, fetchImpl } = {}) {
-  const base = String(baseUrl || "").trim().replace(/\/+$/, "");
+function parseJson(text) {
+  try {
+    const body = text ? JSON.parse(text) : null;
+    return body && typeof body === "object" ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
   const doFetch = fetchImpl || ((...args) => globalThis.fetch(...args));
-  const url = (path) => `${base}${path}`;
 
-  async function request(path, init = {}, { signal } = {}) {
-    const controller = new AbortController();
-    const forwardAbort = () => controller.abort(signal.reason);
-    if (signal) {
-      if (signal.aborted) forwardAbort();
-      else signal.addEventListener("abort", forwardAbort, { once: true });
-    }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-
+  async function request(path, init, { signal } = {}) {
+    const timeout = AbortSignal.timeout(timeoutMs);
     let response;
     let text;
     try {
-      response = await doFetch(url(path), { ...init, signal: controller.signal });
+      response = await doFetch(path, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       text = await response.text();
     } catch (err) {
-      if (timedOut) {
+      if (signal && signal.aborted) throw err;
+      if (timeout.aborted) {
         throw new ApiError("timeout", `The server did not answer within ${timeoutMs / 1000} seconds.`);
       }
-      if (signal && signal.aborted) throw err;
       throw new ApiError("network_error", "The server could not be reached.", { cause: err });
-    } finally {
-      clearTimeout(timer);
-      if (signal) signal.removeEventListener("abort", forwardAbort);
     }
 
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = null;
-    }
+    const body = parseJson(text);
     if (!response.ok) {
-      const envelope = body && typeof body === "object" ? body.error : null;
-      const code =
-        envelope && typeof envelope.code === "string" ? envelope.code : codeForStatus(response.status);
-      let message = `HTTP ${response.status}`;
-      if (envelope && typeof envelope.message === "string") message = envelope.message;
-      else if (body && typeof body.message === "string") message = body.message;
-      throw new ApiError(code, message, { status: response.status });
+      throw new ApiError(codeFor(response.status, body), messageOf(response.status, body), { status: response.status });
     }
-    if (body === null || typeof body !== "object") {
+    if (body === null) {
       throw new ApiError("bad_response", "The server's answer was not JSON.", { status: response.status });
     }
     return body;
   }
 
   return {
-    /** POST /v1/predict with the image as a data URL; resolves to the reply object. */
-    async predict(blob, { signal, maxFaces = 20, includeCrops = true } = {}) {
-      const image = await blobToDataUrl(blob);
+    /**
+     * POST /v1/predict with the photo itself as the body (no base64, no JSON around it) and
+     * the options in the query string; resolves to the reply object.
+     * @param {Blob} blob the photo as photo.js prepared it
+     * @param {{type?: string, signal?: AbortSignal, maxFaces?: number, includeCrops?: boolean}} options
+     *   type: the photo's media type (image/jpeg, image/png, image/webp or image/bmp)
+     */
+    async predict(blob, { type, signal, maxFaces = 20, includeCrops = true } = {}) {
+      const query = new URLSearchParams({ include_crops: String(includeCrops), max_faces: String(maxFaces) });
       const reply = await request(
-        "/v1/predict",
+        `/v1/predict?${query}`,
         {
           method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify({ image, include_crops: includeCrops, max_faces: maxFaces }),
+          headers: { "Content-Type": type || blob.type || "application/octet-stream", Accept: "application/json" },
+          body: blob,
         },
         { signal },
       );
@@ -110,17 +103,17 @@ export function createApi({ baseUrl = "", timeoutMs = 30000, fetchImpl } = {}) {
       return reply;
     },
 
-    /** GET /v1/model: the model card, whatever keys it holds. */
+    /** GET /v1/model: the model card. */
     modelCard({ signal } = {}) {
       return request("/v1/model", { headers: { Accept: "application/json" } }, { signal });
     },
 
     meanFaceUrl() {
-      return url("/v1/model/mean-face.png");
+      return "/v1/model/mean-face.png";
     },
 
     eigenfaceUrl(index) {
-      return url(`/v1/model/eigenfaces/${encodeURIComponent(index)}.png`);
+      return `/v1/model/eigenfaces/${encodeURIComponent(index)}.png`;
     },
   };
 }

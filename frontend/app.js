@@ -1,113 +1,103 @@
-// Wires the parts together: what the person does (view) -> prepare the photo (photo) ->
-// ask the server (api) -> show the answer (view). No DOM and no fetch in here.
+// Wires the parts together: what the person does (views) -> prepare the photo (photo) ->
+// ask the server (api) -> tell the answer (results, model-card) -> show it (views).
+// No DOM and no fetch in here.
 
 import { createApi } from "./api.js";
 import { createCamera } from "./camera.js";
+import { CameraView } from "./camera-view.js";
+import { FaceCards } from "./face-cards.js";
+import { InputView } from "./input-view.js";
 import { describeError } from "./messages.js";
+import { datasetNames, describeModelCard, eigenfaceCount, joinNames } from "./model-card.js";
+import { ModelView } from "./model-view.js";
+import { PageView } from "./page-view.js";
 import { MAX_SIDE, loadServerFormats, preparePhoto } from "./photo.js";
-import { View } from "./view.js";
+import { PhotoView } from "./photo-view.js";
+import { describeFaces, describeTimings, facesOf } from "./results.js";
 
 const MAX_FACES = 20;
 const EIGENFACES_SHOWN = 8;
 const VIEW_BY_HASH = { "#how-it-works": "how-it-works" };
+const SOURCE_NAMES = { file: "photo", drop: "dropped photo", paste: "pasted image", camera: "camera picture" };
 
-const config = window.FACEGENDER_CONFIG || {};
-const api = createApi({ baseUrl: config.apiBaseUrl || "" });
-loadServerFormats(config.apiBaseUrl || "");
+const api = createApi();
 const camera = createCamera();
-const view = new View(document);
+const page = new PageView(document);
+const inputs = new InputView(document);
+const photo = new PhotoView(document.getElementById("photo-canvas"));
+const cards = new FaceCards(document.getElementById("face-list"));
+const cameraView = new CameraView(document);
+const modelView = new ModelView(document);
+loadServerFormats().then(({ accept }) => inputs.setAccept(accept));
 
 let run = 0; // the newest photo wins; replies to older ones are dropped
 let inFlight = null;
-let howItWorksLoaded = false;
+let modelCard = null; // one request for the card, shared by the notes and "How it works"
+let howItWorksShown = false;
 
-function isAbort(error) {
-  return error && error.name === "AbortError";
-}
+const isAbort = (error) => error && error.name === "AbortError";
 
-/** Box in [0, 1] of the image; older replies without box_relative are scaled by image size. */
-function relativeBox(face, image) {
-  const rel = face.box_relative;
-  if (rel && [rel.left, rel.top, rel.width, rel.height].every(Number.isFinite)) return rel;
-  const box = face.box || {};
-  const w = (image && image.width) || 1;
-  const hgt = (image && image.height) || 1;
-  return { left: box.x / w, top: box.y / hgt, width: box.width / w, height: box.height / hgt };
-}
-
-function faceModel(face, image) {
-  const probabilities = face.probabilities || {};
-  const label = typeof face.gender === "string" ? face.gender : "unknown";
-  const confidence = Number.isFinite(face.confidence) ? face.confidence : Number(probabilities[label]);
-  return {
-    label,
-    confidence,
-    probabilities,
-    rel: relativeBox(face, image),
-    box: face.box,
-    crop: face.crop_png,
-    eigenface: face.eigenface_png,
-  };
-}
-
-function sourceName(source) {
-  return { file: "photo", drop: "dropped photo", paste: "pasted image", camera: "camera picture" }[source] || "photo";
+function showResultsError(error) {
+  page.clearResults();
+  photo.clear();
+  cards.clear();
+  page.showError(describeError(error));
 }
 
 async function analyse(blob, source) {
   const mine = ++run;
   if (inFlight) inFlight.abort();
   inFlight = null;
-  view.clearError();
-  view.setBusy(`Reading the ${sourceName(source)}…`);
+  page.clearError();
+  page.setBusy(`Reading the ${SOURCE_NAMES[source] || "photo"}…`);
 
-  let photo;
+  let prepared;
   try {
-    photo = await preparePhoto(blob);
+    prepared = await preparePhoto(blob);
   } catch (error) {
-    if (mine !== run) return;
-    view.clearResults();
-    view.showError(describeError(error));
+    if (mine === run) showResultsError(error);
     return;
   }
   if (mine !== run) return;
 
-  const { width, height } = photo.display;
-  const caption = photo.resized
-    ? `${photo.original.width}×${photo.original.height} px, shrunk to ${width}×${height} px in your browser before upload`
-    : `${width}×${height} px, ${photo.format.toUpperCase()}`;
-  view.showPhoto(photo.display, caption);
-  view.setBusy(photo.resized ? `Shrunk to at most ${MAX_SIDE} px. Looking for faces…` : "Looking for faces…");
+  const { width, height } = prepared.display;
+  page.openResults(
+    prepared.resized
+      ? `${prepared.original.width}×${prepared.original.height} px, shrunk to ${width}×${height} px in your browser before upload`
+      : `${width}×${height} px, ${prepared.format.toUpperCase()}`,
+  );
+  cards.clear();
+  photo.show(prepared.display, "The photo being analysed");
+  page.setBusy(prepared.resized ? `Shrunk to at most ${MAX_SIDE} px. Looking for faces…` : "Looking for faces…");
 
   const controller = new AbortController();
   inFlight = controller;
   const started = performance.now();
   let reply;
   try {
-    reply = await api.predict(photo.upload, { signal: controller.signal, maxFaces: MAX_FACES, includeCrops: true });
+    reply = await api.predict(prepared.upload, {
+      type: prepared.type, signal: controller.signal, maxFaces: MAX_FACES, includeCrops: true,
+    });
   } catch (error) {
-    if (mine !== run || isAbort(error)) return;
-    view.clearResults();
-    view.showError(describeError(error));
+    if (mine === run && !isAbort(error)) showResultsError(error);
     return;
   } finally {
     if (inFlight === controller) inFlight = null;
   }
   if (mine !== run) return;
 
-  const faces = reply.faces.map((face) => faceModel(face, reply.image));
-  view.showFaces(faces, {
-    timings: reply.timings_ms,
-    roundTripMs: performance.now() - started,
-    limited: faces.length >= MAX_FACES,
-  });
-  if (reply.model && reply.model.version) view.setModelVersion(String(reply.model.version));
+  const faces = facesOf(reply);
+  const sentences = describeFaces(faces, { limited: faces.length >= MAX_FACES });
+  photo.showFaces(faces, sentences.photo);
+  cards.show(faces);
+  page.showSummary(faces.length, sentences, describeTimings(reply.timings_ms, performance.now() - started));
+  if (reply.model && reply.model.version) page.setModelVersion(String(reply.model.version));
 }
 
 function onInput(file, source) {
   if (location.hash === "#how-it-works") location.hash = "#classify"; // show where the answer goes
   if (!file) {
-    view.showError(describeError({ code: "no_file" }));
+    page.showError(describeError({ code: "no_file" }));
     return;
   }
   analyse(file, source);
@@ -116,21 +106,21 @@ function onInput(file, source) {
 // ---------------------------------------------------------------- camera
 
 async function startCamera() {
-  view.clearError();
+  page.clearError();
   try {
-    const stream = await camera.start({ onEnded: () => view.hideCamera() });
-    view.showCamera(stream);
-    view.setStatus("Camera on. Press Capture when you are ready.");
+    const stream = await camera.start({ onEnded: () => cameraView.hide() });
+    cameraView.show(stream);
+    page.setStatus("Camera on. Press Capture when you are ready.");
   } catch (error) {
-    view.hideCamera();
-    view.showError(describeError(error));
+    cameraView.hide();
+    page.showError(describeError(error));
   }
 }
 
 async function captureCamera() {
-  const blob = await view.captureFrame();
+  const blob = await cameraView.captureFrame();
   if (!blob) {
-    view.showError(describeError({ code: "camera_not_ready" }));
+    page.showError(describeError({ code: "camera_not_ready" }));
     return;
   }
   analyse(blob, "camera");
@@ -138,37 +128,35 @@ async function captureCamera() {
 
 function stopCamera() {
   camera.stop();
-  view.hideCamera();
-  view.setStatus("Camera off.");
+  cameraView.hide();
+  page.setStatus("Camera off.");
 }
 
-// ---------------------------------------------------------------- how it works
+// ---------------------------------------------------------------- the model
 
-function findNumber(obj, key, depth = 0) {
-  if (!obj || typeof obj !== "object" || depth > 5) return undefined;
-  if (Number.isInteger(obj[key])) return obj[key];
-  for (const value of Object.values(obj)) {
-    const found = findNumber(value, key, depth + 1);
-    if (found !== undefined) return found;
+function loadModelCard() {
+  if (!modelCard) {
+    modelCard = api.modelCard().catch((error) => {
+      modelCard = null; // asked again next time
+      throw error;
+    });
   }
-  return undefined;
+  return modelCard;
 }
 
-async function loadHowItWorks() {
-  if (howItWorksLoaded) return;
-  howItWorksLoaded = true;
+async function showHowItWorks() {
+  if (howItWorksShown) return;
+  howItWorksShown = true;
   let card = null;
   try {
-    card = await api.modelCard();
-    view.renderModelCard(card);
-    if (card && card.version) view.setModelVersion(String(card.version));
+    card = await loadModelCard();
+    modelView.showCard(describeModelCard(card));
   } catch (error) {
-    howItWorksLoaded = false; // try again next time the view opens
-    view.showModelCardError(describeError(error).text);
+    howItWorksShown = false; // tried again next time the view opens
+    modelView.showCardError(describeError(error).text);
   }
-  const components = findNumber(card, "n_components");
-  const count = Math.max(1, Math.min(EIGENFACES_SHOWN, components || EIGENFACES_SHOWN));
-  view.renderGallery([
+  const count = Math.max(1, Math.min(EIGENFACES_SHOWN, eigenfaceCount(card) || EIGENFACES_SHOWN));
+  modelView.showPictures([
     { src: api.meanFaceUrl(), caption: "Mean face", alt: "The mean face: the average of all training faces", wide: true },
     ...Array.from({ length: count }, (_, i) => ({
       src: api.eigenfaceUrl(i),
@@ -179,24 +167,30 @@ async function loadHowItWorks() {
 }
 
 function showViewFromHash() {
-  const name = view.showView(VIEW_BY_HASH[location.hash] || "classify");
-  if (name === "how-it-works") loadHowItWorks();
+  const name = page.showView(VIEW_BY_HASH[location.hash] || "classify");
+  if (name === "how-it-works") showHowItWorks();
   if (name !== "classify" && camera.active) stopCamera();
 }
 
 // ---------------------------------------------------------------- wiring
 
-view.bindViewSelect((name) => {
-  const hash = name === "how-it-works" ? "#how-it-works" : "#classify";
-  if (location.hash !== hash) location.hash = hash;
-  else showViewFromHash();
+inputs.bindFileChosen(onInput);
+inputs.bindDrop(onInput);
+inputs.bindPaste(onInput);
+cameraView.bind({ start: startCamera, capture: captureCamera, stop: stopCamera });
+cards.bindHighlight((index) => {
+  photo.highlight(index);
+  cards.highlight(index);
 });
-view.bindFileChosen(onInput);
-view.bindDrop(onInput);
-view.bindPaste(onInput);
-view.bindCamera({ start: startCamera, capture: captureCamera, stop: stopCamera });
-view.bindFaceHighlight((index) => view.highlightFace(index));
 window.addEventListener("hashchange", showViewFromHash);
 window.addEventListener("pagehide", () => camera.stop());
 showViewFromHash();
+// The notes name the training data as the model card does; until it answers, they keep the
+// names written into the page.
+loadModelCard()
+  .then((card) => {
+    page.setTrainingData(joinNames(datasetNames(card)));
+    if (card.version) page.setModelVersion(String(card.version));
+  })
+  .catch(() => {});
 document.documentElement.dataset.ready = "true";

@@ -16,6 +16,7 @@ export const MESSAGES = {
   corrupt_image: "That photo seems damaged or incomplete, so it could not be read. Try saving it again, or pick another.",
   validation_error: "The server rejected the request's format. Reload the page and try again.",
   not_found: "The face service was not found at its configured address. The site may be misconfigured.",
+  service_missing: "This page's address does not answer as the face service, so nothing could be analysed. The page must be served by the same server as its API (make run does that).",
   method_not_allowed: "The server refused this kind of request. Reload the page; it may be out of date.",
   rate_limited: "The service is busy right now. Please wait a few seconds and try again.",
   server_error: "Something went wrong on the server. Please try again in a moment.",

@@ -1,7 +1,6 @@
 // Turns whatever the person gave us (file, drop, paste, camera frame) into an upload the API
 // accepts: recognise the format from its first bytes, decode it upright, and shrink it on a
-// canvas when it is too big. Nothing here touches the page but the file picker's `accept`,
-// which loadServerFormats sets from the API's list.
+// canvas when it is too big. Nothing here touches the page.
 
 export const MAX_SIDE = 2048;
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
@@ -23,22 +22,20 @@ let serverFormats = Promise.resolve(new Set(["jpeg"]));
 
 /**
  * Ask the API which formats it decodes; files in those are uploaded as they are, others are
- * converted to JPEG first. The file picker (`#file-input`) then offers them first.
- * @param {string} baseUrl the API's base URL ("" for the page's own origin)
+ * converted to JPEG first.
+ * @returns {Promise<{names: Set<string>, accept: string}>} the format names, and the file
+ *   picker's `accept` value offering them first
  */
-export function loadServerFormats(baseUrl = "") {
-  serverFormats = fetch(`${String(baseUrl).replace(/\/+$/, "")}/v1/formats`)
+export function loadServerFormats() {
+  const formats = fetch("/v1/formats")
     .then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`HTTP ${reply.status}`))))
-    .then(({ formats }) => {
-      const input = globalThis.document && document.getElementById("file-input");
-      if (input) {
-        const types = formats.flatMap((f) => f.media_types);
-        input.accept = [...types, "image/gif", "image/avif", "image/*"].join(",");
-      }
-      return new Set(formats.map((f) => f.name));
-    })
-    .catch(() => new Set(["jpeg"])); // no list: convert everything to JPEG
-  return serverFormats;
+    .then(({ formats }) => ({
+      names: new Set(formats.map((f) => f.name)),
+      accept: [...formats.flatMap((f) => f.media_types), "image/gif", "image/avif", "image/*"].join(","),
+    }))
+    .catch(() => ({ names: new Set(["jpeg"]), accept: "image/*" })); // no list: convert everything
+  serverFormats = formats.then(({ names }) => names);
+  return formats;
 }
 
 const HEIF_BRANDS = new Set(["heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"]);
@@ -153,6 +150,22 @@ function canvasToJpeg(canvas, quality) {
   });
 }
 
+/**
+ * Draw `source` (an image, bitmap, canvas or video) at width x height and encode it as JPEG.
+ * The one JPEG encoder of the page: shrinking photos and capturing camera frames both use it.
+ * @returns {Promise<{blob: Blob, canvas}>} the canvas keeps the drawn pixels, for display
+ */
+export async function encodeJpeg(source, width, height, quality = JPEG_QUALITY) {
+  const canvas = makeCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff"; // JPEG has no alpha: transparent pixels become white, not black
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(source, 0, 0, width, height);
+  return { blob: await canvasToJpeg(canvas, quality), canvas };
+}
+
 /** Re-encode as JPEG, at most MAX_SIDE px a side and MAX_UPLOAD_BYTES. */
 async function shrink(image) {
   let side = MAX_SIDE;
@@ -161,14 +174,7 @@ async function shrink(image) {
     const scale = Math.min(1, side / Math.max(image.width, image.height));
     const width = Math.max(1, Math.round(image.width * scale));
     const height = Math.max(1, Math.round(image.height * scale));
-    const canvas = makeCanvas(width, height);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff"; // JPEG has no alpha: transparent pixels become white, not black
-    ctx.fillRect(0, 0, width, height);
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(image.source, 0, 0, width, height);
-    const blob = await canvasToJpeg(canvas, quality);
+    const { blob, canvas } = await encodeJpeg(image.source, width, height, quality);
     if (blob.size <= MAX_UPLOAD_BYTES) {
       return { blob, display: { source: canvas, width, height, close: () => {} } };
     }
@@ -181,8 +187,9 @@ async function shrink(image) {
 /**
  * Everything needed to send and show one photo.
  * @param {Blob} blob a File from the picker, drop or paste, or a camera frame
- * @returns {Promise<{upload: Blob, display: {source, width, height, close}, format: string,
- *   resized: boolean, original: {width: number, height: number, bytes: number}}>}
+ * @returns {Promise<{upload: Blob, type: string, display: {source, width, height, close},
+ *   format: string, resized: boolean, original: {width: number, height: number, bytes: number}}>}
+ *   type: the upload's media type, from its bytes (a file's own type may not match its content)
  */
 export async function preparePhoto(blob) {
   if (!blob || blob.size === 0) throw new PhotoError("file_empty", "The file is empty.");
@@ -199,11 +206,11 @@ export async function preparePhoto(blob) {
   const original = { width: image.width, height: image.height, bytes: blob.size };
   const tooBig = Math.max(image.width, image.height) > MAX_SIDE || blob.size > MAX_UPLOAD_BYTES;
   if (!tooBig && uploadAsIs) {
-    return { upload: blob, display: image, format, resized: false, original };
+    return { upload: blob, type: `image/${format}`, display: image, format, resized: false, original };
   }
   try {
     const { blob: upload, display } = await shrink(image);
-    return { upload, display, format, resized: tooBig, original };
+    return { upload, type: "image/jpeg", display, format, resized: tooBig, original };
   } finally {
     image.close();
   }

@@ -1,7 +1,8 @@
 # AWS targets, included from the root Makefile (which defines VENV, PY and $(VENV)/.installed).
 #   make validate      cfn-lint + sam validate --lint
 #   make sam-build     sam build (pip wheels for the Lambda platform, no container; see function/Makefile)
-#   make deploy        sam build + sam deploy + publish frontend/ (needs AWS credentials)
+#   make deploy        sam build + one sam deploy + publish frontend/ (needs AWS credentials)
+#                      (`make -n deploy` prints the commands without running them)
 #   make destroy       empty the website bucket, delete the stack
 #   make sam-local-ready   Docker engine + a local Lambda Python image, for the `sam local` test
 # Variables: STACK_NAME (default facegender), AWS_REGION (default: your AWS configuration),
@@ -34,22 +35,13 @@ validate: $(VENV)/.installed sam-venv
 sam-build: sam-venv
 	$(SAM) build
 
-# The website's CSP names the exact API origin through the CspApiOrigin parameter (template.yaml
-# explains why it cannot reference the API directly). The first deploy of a new stack does not know
-# it yet, so it is deployed once more with the origin from the ApiUrl output; later deploys pass
-# the known origin and take one pass.
+# One pass: the stack holds the website and its API behind one CloudFront origin, so nothing
+# needs to know a generated domain before it exists. Then the site upload.
 deploy: sam-build $(VENV)/.installed
-	set -e; origin=$$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) csp-origin); \
-	overrides="$(PARAMS)$${origin:+ CspApiOrigin=$$origin}"; \
-	$(SAM_DEPLOY) $${overrides:+--parameter-overrides "$$overrides"}; \
-	pinned=$$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) csp-origin); \
-	if [ "$$pinned" != "$$origin" ]; then \
-		echo "pinning the website CSP to $$pinned"; \
-		$(SAM_DEPLOY) --parameter-overrides "$(PARAMS) CspApiOrigin=$$pinned"; \
-	fi
+	$(SAM_DEPLOY)$(if $(strip $(PARAMS)), --parameter-overrides "$(strip $(PARAMS))")
 	$(MAKE) --no-print-directory publish-site
 	@echo "website: $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output WebsiteUrl)"
-	@echo "API:     $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output ApiUrl)"
+	@echo "API:     $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output PredictUrl)"
 
 publish-site: $(VENV)/.installed
 	$(PY) -m infra.publish_site --stack-name $(STACK_NAME) $(REGION_ARG)

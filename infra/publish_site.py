@@ -1,19 +1,18 @@
-"""Publish frontend/ to the stack's bucket, point config.js at the API, invalidate CloudFront.
+"""Publish frontend/ to the stack's bucket as it is, and invalidate CloudFront.
 
-Reads the bucket, distribution and API URL from the stack outputs by key, so nothing is
-hard-coded::
+Reads the bucket and distribution from the stack outputs by key, so nothing is hard-coded, and
+writes nothing of its own: the page calls the API on its own origin::
 
     python -m infra.publish_site --stack-name facegender [--region eu-west-1] [--site-dir frontend]
 
-Upload order keeps visitors consistent during a publish: assets first, then config.js, then
-the HTML that references them; objects no longer in frontend/ are deleted last, and one
-invalidation of ``/*`` follows.
+Upload order keeps visitors consistent during a publish: assets first, then the HTML that
+references them; objects no longer in frontend/ are deleted last, and one invalidation of
+``/*`` follows.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import mimetypes
 import re
 import sys
@@ -28,14 +27,16 @@ from .stack import SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = REPO_ROOT / "frontend"
-CONFIG_JS = "config.js"
 
-# Revalidated on every load (cheap 304s): the entry page and the file naming the API.
+# Revalidated on every load (a 304 against the ETag S3 keeps for each object): the page and
+# the code it runs. ES modules import each other by fixed names, so caching one for minutes
+# could run an old module beside new ones after a deploy.
 NO_CACHE = "no-cache"
+REVALIDATED_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css")
 # Names that carry a content hash (app.3f9a2c1d.js) never change: cache for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Other assets keep their names across releases, so a long lifetime would pin stale code
-# under a fresh index.html; five minutes bounds that window.
+# Anything else (pictures, fonts) keeps its name across releases but does not run; five
+# minutes bounds how long an old one shows.
 SHORT = "public, max-age=300"
 
 _HASHED_NAME = re.compile(r"[.-][0-9a-f]{8,}\.[A-Za-z0-9]+$")
@@ -81,22 +82,13 @@ def content_type_for(key: str) -> str:
 
 
 def cache_control_for(key: str) -> str:
-    """The Cache-Control for ``key``: no-cache for HTML and config.js, a year for hashed names."""
+    """The Cache-Control for ``key``: a year for hashed names, no-cache for pages and code."""
     name = Path(key).name
-    if name.endswith((".html", ".htm")) or name == CONFIG_JS:
-        return NO_CACHE
     if _HASHED_NAME.search(name):
         return IMMUTABLE
+    if name.lower().endswith(REVALIDATED_SUFFIXES):
+        return NO_CACHE
     return SHORT
-
-
-def render_config_js(api_url: str) -> str:
-    """config.js for the deployed page: the global frontend/config.js defines, with the API URL."""
-    config = {"apiBaseUrl": api_url.rstrip("/")}
-    return (
-        "// Written by infra/publish_site.py from the stack output ApiUrl at deploy time.\n"
-        f"window.FACEGENDER_CONFIG = {json.dumps(config)};\n"
-    )
 
 
 def site_files(site_dir: Path) -> dict[str, Path]:
@@ -115,42 +107,36 @@ def site_files(site_dir: Path) -> dict[str, Path]:
 
 
 def _upload_order(key: str) -> int:
-    if key.endswith((".html", ".htm")):
-        return 2
-    return 1 if key == CONFIG_JS else 0
+    return 1 if key.endswith((".html", ".htm")) else 0
 
 
 def publish(
     *,
     bucket: str,
     distribution_id: str,
-    api_url: str,
     site_dir: Path = SITE_DIR,
     delete_stale: bool = True,
     s3=None,
     cloudfront=None,
 ) -> PublishResult:
-    """Upload ``site_dir`` to ``bucket`` with config.js pointing at ``api_url``; invalidate once."""
+    """Upload ``site_dir`` to ``bucket`` as it is; invalidate the distribution once."""
     s3 = s3 or boto3.client("s3")
     cloudfront = cloudfront or boto3.client("cloudfront")
     result = PublishResult(bucket=bucket)
 
-    bodies: dict[str, bytes | Path] = dict(site_files(site_dir))
-    bodies[CONFIG_JS] = render_config_js(api_url).encode()
-
-    for key in sorted(bodies, key=lambda k: (_upload_order(k), k)):
-        body = bodies[key]
+    files = site_files(site_dir)
+    for key in sorted(files, key=lambda k: (_upload_order(k), k)):
         s3.put_object(
             Bucket=bucket,
             Key=key,
-            Body=body.read_bytes() if isinstance(body, Path) else body,
+            Body=files[key].read_bytes(),
             ContentType=content_type_for(key),
             CacheControl=cache_control_for(key),
         )
         result.uploaded.append(key)
 
     if delete_stale:
-        stale = [key for key in _list_keys(s3, bucket) if key not in bodies]
+        stale = [key for key in _list_keys(s3, bucket) if key not in files]
         for start in range(0, len(stale), 1000):
             chunk = stale[start : start + 1000]
             s3.delete_objects(
@@ -177,18 +163,17 @@ def publish_stack_site(
     session=None,
     **clients,
 ) -> PublishResult:
-    """``publish`` with the bucket, distribution and API URL read from the stack's outputs."""
+    """``publish`` with the bucket and distribution read from the stack's outputs."""
     session = session or boto3.session.Session(region_name=region)
     cloudformation = clients.get("cloudformation") or session.client("cloudformation")
     outputs = stack_outputs(
         stack_name,
         cloudformation=cloudformation,
-        required=("ApiUrl", "WebsiteBucket", "DistributionId"),
+        required=("WebsiteBucket", "DistributionId"),
     )
     return publish(
         bucket=outputs["WebsiteBucket"],
         distribution_id=outputs["DistributionId"],
-        api_url=outputs["ApiUrl"],
         site_dir=site_dir,
         s3=clients.get("s3") or session.client("s3"),
         cloudfront=clients.get("cloudfront") or session.client("cloudfront"),

@@ -2,20 +2,20 @@
 
 Command line, for infra/aws.mk::
 
-    python -m infra.stack --stack-name facegender output ApiUrl
-    python -m infra.stack --stack-name facegender csp-origin   # empty when the stack is absent
+    python -m infra.stack --stack-name facegender output PredictUrl
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
-OUTPUT_KEYS = ("ApiUrl", "WebsiteUrl", "WebsiteBucket", "DistributionId", "FunctionName")
+OUTPUT_KEYS = (
+    "ApiUrl", "PredictUrl", "WebsiteUrl", "WebsiteBucket", "DistributionId", "FunctionName"
+)
 
 
 # What the command-line helpers catch and print as one line instead of a traceback.
@@ -57,27 +57,6 @@ def stack_outputs(stack_name: str, *, cloudformation=None, required=OUTPUT_KEYS)
     return outputs
 
 
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (what CORS and CSP call an origin)."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"not an absolute URL: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def csp_api_origin(stack_name: str, *, cloudformation=None) -> str:
-    """The API origin to pin in the website's CSP (template parameter CspApiOrigin).
-
-    Empty when the stack does not exist yet: the first deploy then allows the region's
-    execute-api endpoints, and `make deploy` redeploys once with the origin this returns.
-    """
-    stack = describe_stack(stack_name, cloudformation=cloudformation)
-    if stack is None:
-        return ""
-    outputs = {item["OutputKey"]: item["OutputValue"] for item in stack.get("Outputs", [])}
-    return origin_of(outputs["ApiUrl"]) if "ApiUrl" in outputs else ""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.stack", description=__doc__.splitlines()[0]
@@ -87,21 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     output = commands.add_parser("output", help="print one output value")
     output.add_argument("key", choices=OUTPUT_KEYS)
-    commands.add_parser(
-        "csp-origin", help="print the API origin for CspApiOrigin (empty if no stack)"
-    )
     args = parser.parse_args(argv)
 
     try:
         cloudformation = boto3.client("cloudformation", region_name=args.region)
-        if args.command == "output":
-            print(
-                stack_outputs(args.stack_name, cloudformation=cloudformation, required=(args.key,))[
-                    args.key
-                ]
-            )
-        else:
-            print(csp_api_origin(args.stack_name, cloudformation=cloudformation))
+        outputs = stack_outputs(
+            args.stack_name, cloudformation=cloudformation, required=(args.key,)
+        )
+        print(outputs[args.key])
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -34,9 +34,9 @@ def test_every_api_error_code_becomes_its_own_human_sentence(page, upload, singl
     sentences = {}
     for code, status in API_ERRORS.items():
         envelope = {"error": {"code": code, "message": f"<b>{code}</b> from the server"}}
-        page.route("**/v1/predict", answer_with(status, envelope))
+        page.route("**/v1/predict*", answer_with(status, envelope))
         upload(page, single_face_photo)
-        page.unroute("**/v1/predict")
+        page.unroute("**/v1/predict*")
 
         expect(page.locator("#error")).to_be_visible()
         expect(page.locator("#results")).to_be_hidden()
@@ -54,18 +54,18 @@ def test_every_api_error_code_becomes_its_own_human_sentence(page, upload, singl
 
 def test_error_without_envelope_is_mapped_by_status(page, upload, single_face_photo):
     # API Gateway answers 413 with {"message": ...} when a body is over its limit.
-    page.route("**/v1/predict", answer_with(413, {"message": "Request Entity Too Large"}))
+    page.route("**/v1/predict*", answer_with(413, {"message": "Request Entity Too Large"}))
     upload(page, single_face_photo)
     expect(page.locator("#error-text")).to_contain_text("too large to send")
 
 
 def test_network_failure_says_the_server_could_not_be_reached(page, upload, single_face_photo):
-    page.route("**/v1/predict", lambda route: route.abort("failed"))
+    page.route("**/v1/predict*", lambda route: route.abort("failed"))
     upload(page, single_face_photo)
     expect(page.locator("#error-text")).to_contain_text("Could not reach the server")
     expect(page.locator("#error-detail")).to_be_hidden()
 
-    page.unroute("**/v1/predict")
+    page.unroute("**/v1/predict*")
     upload(page, single_face_photo)
     expect(page.locator("#error")).to_be_hidden()
     expect(page.locator("#face-list > li")).not_to_have_count(0)
@@ -73,7 +73,7 @@ def test_network_failure_says_the_server_could_not_be_reached(page, upload, sing
 
 def test_progress_is_shown_while_the_server_works(page, single_face_photo):
     held = []
-    page.route("**/v1/predict", lambda route: held.append(route))
+    page.route("**/v1/predict*", lambda route: held.append(route))
     page.set_input_files("#file-input", str(single_face_photo))
     page.wait_for_function("document.querySelector('#status').classList.contains('is-busy')")
     expect(page.locator("#status-text")).to_have_text("Looking for faces…")

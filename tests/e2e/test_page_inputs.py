@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ REFUSED_FILES = {
 
 def predict_requests(page):
     sent = []
-    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/v1/predict") else None)
+    page.on("request", lambda r: sent.append(r.url) if urlsplit(r.url).path == "/v1/predict" else None)
     return sent
 
 

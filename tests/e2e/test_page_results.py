@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -52,11 +51,34 @@ def assert_box_drawn(page, face: dict) -> None:
     assert all(abs(a - b) <= 16 for a, b in zip(edge, expected)), f"box edge is {edge}, want {expected}"
 
 
-def uploaded_image(post_data: str) -> tuple[Image.Image, int]:
-    """The photo inside a /v1/predict request body, and its size in bytes."""
-    image = json.loads(post_data)["image"]
-    raw = base64.b64decode(image.split(",", 1)[1] if image.startswith("data:") else image)
-    return Image.open(io.BytesIO(raw)), len(raw)
+class Exchange:
+    """One /v1/predict request the page sent and the server's reply, as they crossed the wire."""
+
+    def __init__(self, request, response):
+        self.url = request.url
+        self.headers = request.headers
+        # Read while intercepted: Chromium does not keep a large Blob body for later.
+        self.body = request.post_data_buffer
+        self.status = response.status
+        self.reply = response.json()
+
+
+def watch_predictions(page) -> list[Exchange]:
+    """Every /v1/predict exchange from now on (passed through to the server unchanged)."""
+    seen = []
+
+    def through(route):
+        response = route.fetch()
+        seen.append(Exchange(route.request, response))
+        route.fulfill(response=response)
+
+    page.route("**/v1/predict*", through)
+    return seen
+
+
+def uploaded_image(exchange: Exchange) -> tuple[Image.Image, int]:
+    """The photo a /v1/predict request carried as its body, and its size in bytes."""
+    return Image.open(io.BytesIO(exchange.body)), len(exchange.body)
 
 
 def test_single_face_photo_shows_one_box_and_one_result_row(
@@ -67,9 +89,9 @@ def test_single_face_photo_shows_one_box_and_one_result_row(
     photo = next((p for p in portraits if len(predict_directly(p)["faces"]) == 1), None)
     assert photo is not None, "the API found exactly one face in none of the portraits"
 
-    with page.expect_response("**/v1/predict") as answer:
-        upload(page, photo)
-    reply = answer.value.json()
+    seen = watch_predictions(page)
+    upload(page, photo)
+    reply = seen[-1].reply
     assert len(reply["faces"]) == 1
     face = reply["faces"][0]
     label, pct = face["gender"], shown_percent(face["confidence"])
@@ -105,9 +127,9 @@ def test_exif_rotated_photo_is_drawn_upright_with_its_box_in_place(page, upload,
     path = tmp_path / "sideways.jpg"
     upright.rotate(90, expand=True).save(path, quality=92, exif=exif.tobytes())
 
-    with page.expect_response("**/v1/predict") as answer:
-        upload(page, path)
-    reply = answer.value.json()
+    seen = watch_predictions(page)
+    upload(page, path)
+    reply = seen[-1].reply
     assert reply["image"]["width"] == upright.width and reply["image"]["height"] == upright.height
     assert len(reply["faces"]) >= 1, "the API should find the face once the photo is upright"
     canvas_size = page.locator("#photo-canvas").evaluate("c => [c.width, c.height]")
@@ -192,11 +214,11 @@ def test_big_photo_is_downscaled_in_the_browser_before_upload(
         Image.fromarray(noise).save(path)
         assert path.stat().st_size > MAX_UPLOAD_BYTES
 
-    sent = []
-    page.on("request", lambda r: sent.append(r.post_data) if r.url.endswith("/v1/predict") else None)
+    sent = watch_predictions(page)
     upload(page, path)
 
     assert len(sent) == 1
+    assert sent[0].headers["content-type"] == "image/jpeg"
     image, nbytes = uploaded_image(sent[0])
     assert image.format == "JPEG"
     assert max(image.size) <= MAX_SIDE
@@ -208,3 +230,31 @@ def test_big_photo_is_downscaled_in_the_browser_before_upload(
     expect(page.locator("#error")).to_be_hidden()
     expect(page.locator("#photo-caption")).to_contain_text("shrunk")
     screenshot(page, f"desktop_downscaled_{kind}")
+
+
+def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_path):
+    """The upload is the file's own bytes: no base64, no JSON, options in the query string."""
+    face = Image.open(single_face_photo).convert("RGB")
+    photo = face.resize((MAX_SIDE, round(MAX_SIDE * face.height / face.width)))
+    path = tmp_path / "2048.jpg"
+    photo.save(path, quality=90)
+    assert path.stat().st_size <= MAX_UPLOAD_BYTES
+
+    sent = watch_predictions(page)
+    upload(page, path)
+    (request,) = sent
+    assert request.status == 200
+    assert request.body == path.read_bytes()
+    assert request.headers["content-type"] == "image/jpeg"
+    assert parse_qs(urlsplit(request.url).query) == {"include_crops": ["true"], "max_faces": ["20"]}
+    expect(page.locator("#face-list > li")).not_to_have_count(0)
+    expect(page.locator("#face-list img").first).to_have_js_property("complete", True)
+    expect(page.locator("#photo-caption")).to_contain_text(f"{MAX_SIDE}×")
+
+
+def test_face_cards_are_not_in_the_tab_order(page, upload, single_face_photo):
+    upload(page, single_face_photo)
+    cards = page.locator("#face-list > li")
+    expect(cards).not_to_have_count(0)
+    assert cards.evaluate_all("items => items.map((li) => li.tabIndex)") == [-1] * cards.count()
+    assert cards.locator("[tabindex], a, button, input").count() == 0

@@ -66,6 +66,7 @@ def deployed(aws):
         "Resources": {"WebsiteBucket": {"Type": "AWS::S3::Bucket"}},
         "Outputs": {
             "ApiUrl": {"Value": API_URL},
+            "PredictUrl": {"Value": f"https://{distribution['DomainName']}/v1/predict"},
             "WebsiteUrl": {"Value": f"https://{distribution['DomainName']}"},
             "WebsiteBucket": {"Value": {"Ref": "WebsiteBucket"}},
             "DistributionId": {"Value": distribution["Id"]},
@@ -81,9 +82,8 @@ def deployed(aws):
 def site(tmp_path) -> Path:
     """A small site with every kind of file the publisher distinguishes."""
     files = {
-        "index.html": "<!doctype html><script src=config.js></script><script src=app.js></script>",
+        "index.html": "<!doctype html><script type=module src=app.js></script>",
         "about/index.html": "<!doctype html>",
-        "config.js": 'window.FACEGENDER_CONFIG = { apiBaseUrl: "" };',
         "app.js": "import './api.js';",
         "api.js": "export {};",
         "vendor.3f9a2c1d.js": "/* hashed */",
@@ -142,7 +142,6 @@ def test_publish_uploads_every_file_but_hidden_ones(deployed, site):
         [
             "index.html",
             "about/index.html",
-            "config.js",
             "app.js",
             "api.js",
             "vendor.3f9a2c1d.js",
@@ -160,7 +159,6 @@ def test_publish_uploads_every_file_but_hidden_ones(deployed, site):
     [
         ("index.html", "text/html; charset=utf-8"),
         ("about/index.html", "text/html; charset=utf-8"),
-        ("config.js", "text/javascript; charset=utf-8"),
         ("app.js", "text/javascript; charset=utf-8"),
         ("styles.css", "text/css; charset=utf-8"),
         ("logo.svg", "image/svg+xml"),
@@ -178,11 +176,12 @@ def test_publish_stores_the_content_type(deployed, site, key, content_type):
     [
         ("index.html", NO_CACHE),
         ("about/index.html", NO_CACHE),
-        ("config.js", NO_CACHE),
         ("vendor.3f9a2c1d.js", IMMUTABLE),
-        ("app.js", SHORT),
-        ("styles.css", SHORT),
+        ("app.js", NO_CACHE),
+        ("api.js", NO_CACHE),
+        ("styles.css", NO_CACHE),
         ("logo.svg", SHORT),
+        ("photo.webp", SHORT),
     ],
 )
 def test_publish_stores_the_cache_control(deployed, site, key, cache_control):
@@ -196,27 +195,24 @@ def test_cache_lifetimes_are_no_cache_for_entry_files_and_a_year_for_hashed_name
     assert re.search(r"max-age=(\d+)", SHORT) and int(re.search(r"max-age=(\d+)", SHORT)[1]) <= 3600
 
 
-def test_config_js_points_the_page_at_the_api_url(deployed, site):
-    publish(deployed, site)
-    text = body(deployed, "config.js")
-    match = re.fullmatch(r"(?s)(?://[^\n]*\n)*window\.FACEGENDER_CONFIG = (\{.*\});\n", text)
-    assert match, text
-    assert json.loads(match[1]) == {"apiBaseUrl": API_URL}
+def test_publish_uploads_the_files_as_they_are(deployed, site):
+    """Nothing is written at publish time: the page calls the API on its own origin."""
+    result = publish(deployed, site)
+    for key in result.uploaded:
+        assert body(deployed, key) == (site / key).read_text(), key
 
 
-def test_config_js_defines_what_the_page_reads():
-    """The page's own config.js and app.js use the global and key the publisher writes."""
-    page_config = (REPO_ROOT / "frontend" / "config.js").read_text()
-    assert "window.FACEGENDER_CONFIG" in page_config and "apiBaseUrl" in page_config
-    app = (REPO_ROOT / "frontend" / "app.js").read_text()
-    assert "FACEGENDER_CONFIG" in app and "apiBaseUrl" in app
-
-
-def test_api_url_trailing_slash_is_dropped():
-    assert (
-        '"apiBaseUrl": "https://x.execute-api.eu-west-1.amazonaws.com"'
-        in publish_site.render_config_js("https://x.execute-api.eu-west-1.amazonaws.com/")
-    )
+def test_every_module_of_the_page_is_revalidated_against_its_etag(deployed):
+    """Old and new ES modules never mix: each load asks whether each module changed."""
+    frontend = REPO_ROOT / "frontend"
+    publish(deployed, frontend)
+    code = [p.relative_to(frontend).as_posix() for p in frontend.rglob("*")
+            if p.suffix in (".js", ".mjs", ".html", ".css")]
+    assert any(key.endswith(".js") for key in code)
+    for key in code:
+        stored = head(deployed, key)
+        assert stored["CacheControl"] == NO_CACHE, key
+        assert stored["ETag"].strip('"'), key
 
 
 def test_publish_invalidates_cloudfront_exactly_once(deployed, site):
@@ -243,18 +239,17 @@ def test_publish_deletes_files_no_longer_in_the_site(deployed, site):
     assert "old.7d1e2f3a.js" not in keys and "index.html" in keys
 
 
-def test_publish_uploads_html_last_and_config_before_it(deployed, site):
+def test_publish_uploads_html_last(deployed, site):
     order = publish(deployed, site).uploaded
     html = [i for i, key in enumerate(order) if key.endswith(".html")]
-    assert min(html) > order.index("config.js") > order.index("app.js")
+    assert min(html) > max(i for i, key in enumerate(order) if not key.endswith(".html"))
 
 
 def test_publish_of_the_real_frontend(deployed):
     result = publish(deployed, REPO_ROOT / "frontend")
-    assert "index.html" in result.uploaded and "config.js" in result.uploaded
+    assert "index.html" in result.uploaded and "app.js" in result.uploaded
     for key in result.uploaded:
         assert head(deployed, key)["ContentType"] != "application/octet-stream", key
-    assert API_URL in body(deployed, "config.js")
     assert len(invalidations(deployed)) == 1
 
 
@@ -269,7 +264,7 @@ def test_publish_command_line(deployed, site, capsys):
     assert (
         publish_site.main(["--stack-name", STACK, "--region", REGION, "--site-dir", str(site)]) == 0
     )
-    assert "published 10 files" in capsys.readouterr().out
+    assert "published 9 files" in capsys.readouterr().out
     assert len(invalidations(deployed)) == 1
 
 
@@ -296,15 +291,10 @@ def test_missing_output_is_named(aws):
         StackName="partial", TemplateBody=json.dumps(template)
     )
     with pytest.raises(
-        stack.StackError, match="no output WebsiteUrl, WebsiteBucket, DistributionId, FunctionName"
+        stack.StackError,
+        match="no output PredictUrl, WebsiteUrl, WebsiteBucket, DistributionId, FunctionName",
     ):
         stack.stack_outputs("partial", cloudformation=aws.client("cloudformation"))
-
-
-def test_csp_origin_is_empty_before_the_first_deploy_and_the_api_origin_after(aws, deployed):
-    cloudformation = aws.client("cloudformation")
-    assert stack.csp_api_origin("not-deployed-yet", cloudformation=cloudformation) == ""
-    assert stack.csp_api_origin(STACK, cloudformation=cloudformation) == API_URL
 
 
 def test_stack_command_line_prints_one_output(deployed, capsys):
@@ -321,23 +311,9 @@ def test_command_lines_say_how_to_configure_aws_instead_of_a_traceback(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    argv = ["--stack-name", "facegender"] + (["csp-origin"] if command is stack.main else [])
+    argv = ["--stack-name", "facegender"] + (["output", "ApiUrl"] if command is stack.main else [])
     assert command(argv) == 2
     assert "configure AWS credentials and a region" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("url", "origin"),
-    [
-        (
-            "https://a1.execute-api.eu-west-1.amazonaws.com/",
-            "https://a1.execute-api.eu-west-1.amazonaws.com",
-        ),
-        ("http://localhost:8000/v1/predict", "http://localhost:8000"),
-    ],
-)
-def test_origin_of_keeps_scheme_host_and_port(url, origin):
-    assert stack.origin_of(url) == origin
 
 
 # ---------------------------------------------------------------- destroy

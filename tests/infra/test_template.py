@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from infra.stack import OUTPUT_KEYS, origin_of
+from infra.stack import OUTPUT_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# CloudFront's managed policies (the same IDs in every account).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
+# API Gateway stops waiting for an HTTP API integration after 30 s.
+HTTP_API_INTEGRATION_TIMEOUT_S = 30
 INTRINSIC_SUB = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -60,18 +68,37 @@ def top_level_names(source: str) -> set[str]:
     return names
 
 
-def csp_of(resources: dict) -> tuple[str, dict]:
+def csp_of(resources: dict) -> dict[str, list[str]]:
     _, policy = only(resources, "AWS::CloudFront::ResponseHeadersPolicy")
     csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
         "ContentSecurityPolicy"
     ]
     assert csp["Override"] is True
-    text, variables = csp["ContentSecurityPolicy"]["Fn::Sub"]
+    text = csp["ContentSecurityPolicy"]
+    assert isinstance(text, str), "the CSP names no generated domain, so it is a plain string"
     directives = {}
     for directive in text.split(";"):
         name, *sources = directive.split()
         directives[name] = sources
-    return directives, variables
+    return directives
+
+
+def distribution_config(resources: dict) -> dict:
+    _, distribution = only(resources, "AWS::CloudFront::Distribution")
+    return distribution["Properties"]["DistributionConfig"]
+
+
+def origin(resources: dict, origin_id: str) -> dict:
+    (found,) = [o for o in distribution_config(resources)["Origins"] if o["Id"] == origin_id]
+    return found
+
+
+def behaviour_for(resources: dict, path: str) -> dict:
+    """The cache behaviour CloudFront picks for ``path``: the first pattern that matches."""
+    for behaviour in distribution_config(resources).get("CacheBehaviors", []):
+        if fnmatch.fnmatchcase(path, behaviour["PathPattern"]):
+            return behaviour
+    return distribution_config(resources)["DefaultCacheBehavior"]
 
 
 # ---------------------------------------------------------------- website
@@ -117,21 +144,79 @@ def test_distribution_reads_the_bucket_through_origin_access_control(resources):
     assert config["SigningBehavior"] == "always"
     assert config["SigningProtocol"] == "sigv4"
 
-    _, distribution = only(resources, "AWS::CloudFront::Distribution")
-    (origin,) = distribution["Properties"]["DistributionConfig"]["Origins"]
-    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac_name, "Id"]}
-    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}, "no legacy OAI next to OAC"
-    assert origin["DomainName"] == {"Fn::GetAtt": ["WebsiteBucket", "RegionalDomainName"]}
+    bucket = origin(resources, "website-bucket")
+    assert bucket["OriginAccessControlId"] == {"Fn::GetAtt": [oac_name, "Id"]}
+    assert bucket["S3OriginConfig"] == {"OriginAccessIdentity": ""}, "no legacy OAI next to OAC"
+    assert bucket["DomainName"] == {"Fn::GetAtt": ["WebsiteBucket", "RegionalDomainName"]}
 
 
 def test_distribution_serves_index_over_https_compressed(resources):
-    _, distribution = only(resources, "AWS::CloudFront::Distribution")
-    config = distribution["Properties"]["DistributionConfig"]
+    config = distribution_config(resources)
     assert config["DefaultRootObject"] == "index.html"
     behavior = config["DefaultCacheBehavior"]
+    assert behavior["TargetOriginId"] == "website-bucket"
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
     assert behavior["Compress"] is True
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": "WebsiteSecurityHeaders"}
+
+
+# ---------------------------------------------------------------- one origin: the API behind CloudFront
+
+
+def test_the_http_api_is_a_second_origin_over_https(resources):
+    api = origin(resources, "http-api")
+    assert api["DomainName"] == {"Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    custom = api["CustomOriginConfig"]
+    assert custom["OriginProtocolPolicy"] == "https-only"
+    assert custom["OriginSSLProtocols"] == ["TLSv1.2"]
+
+
+def test_every_api_route_has_a_behaviour_to_the_http_api(resources):
+    """Each route of the function (template Events) reaches the API, not the bucket."""
+    events = resources["FaceGenderFunction"]["Properties"]["Events"].values()
+    for event in events:
+        route = event["Properties"]["Path"]
+        sample = route.replace("{proxy+}", "predict")
+        behaviour = behaviour_for(resources, sample)
+        assert behaviour["TargetOriginId"] == "http-api", f"{sample} goes to the bucket"
+        assert behaviour["ViewerProtocolPolicy"] == "https-only", "a redirect would turn POST into GET"
+        assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    paths = {b["PathPattern"] for b in distribution_config(resources)["CacheBehaviors"]}
+    assert {"/v1/*", "/health"} <= paths
+
+
+def test_predictions_are_never_cached_and_every_method_is_forwarded(resources):
+    for path in ("/v1/predict", "/v1/unknown", "/health"):
+        behaviour = behaviour_for(resources, path)
+        assert behaviour["CachePolicyId"] == CACHING_DISABLED, path
+        # AllViewerExceptHostHeader forwards the query string and every viewer header (the
+        # content type among them); the body always travels. API Gateway routes on its own host.
+        assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER, path
+    assert set(behaviour_for(resources, "/v1/predict")["AllowedMethods"]) == ALL_METHODS
+
+
+def test_only_the_model_card_and_pictures_are_cached_and_briefly(resources):
+    """The same for everyone and changed only by a deploy (which invalidates /*)."""
+    model = behaviour_for(resources, "/v1/model")
+    for path in ("/v1/model/eigenfaces/0.png", "/v1/model/mean-face.png"):
+        assert behaviour_for(resources, path) is model, path
+    assert behaviour_for(resources, "/v1/predict") is not model
+    assert model["TargetOriginId"] == "http-api"
+    assert set(model["AllowedMethods"]) == {"GET", "HEAD"}
+    assert model["CachePolicyId"] == {"Ref": "ModelCachePolicy"}
+    policy = resources["ModelCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert policy["MaxTTL"] <= 3600, "a new model's pictures show within the hour even unpurged"
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+
+
+def test_origin_response_timeout_outlasts_the_function_and_the_http_api(template, resources):
+    timeout = origin(resources, "http-api")["CustomOriginConfig"]["OriginReadTimeout"]
+    longest_function = template["Parameters"]["FunctionTimeout"]["MaxValue"]
+    assert timeout > longest_function
+    assert timeout > HTTP_API_INTEGRATION_TIMEOUT_S
+    assert timeout <= 60, "longer needs a CloudFront quota increase"
 
 
 def test_security_headers_policy_sets_hsts_nosniff_and_frame_denial(resources):
@@ -143,64 +228,34 @@ def test_security_headers_policy_sets_hsts_nosniff_and_frame_denial(resources):
     assert headers["FrameOptions"] == {"Override": True, "FrameOption": "DENY"}
 
 
-def test_csp_allows_only_self_and_the_api_origin(resources):
-    directives, variables = csp_of(resources)
+def test_csp_allows_only_self(resources):
+    directives = csp_of(resources)
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]
-    # The model view loads the mean face and eigenfaces as images from the API.
-    assert directives["img-src"] == ["'self'", "data:", "blob:", "${ApiOrigin}"]
+    # The model pictures come from /v1/model on the same origin; crops arrive as data: URLs.
+    assert directives["img-src"] == ["'self'", "data:", "blob:"]
     assert directives["media-src"] == ["'self'", "blob:"], "the webcam preview plays a blob: stream"
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["object-src"] == ["'none'"]
-    assert directives["connect-src"] == ["'self'", "${ApiOrigin}"]
-    # The API origin: exactly the deployed API once make deploy pinned it, else this region's
-    # execute-api endpoints (a direct reference to the API would be circular, see template.yaml).
-    condition, pinned, fallback = variables["ApiOrigin"]["Fn::If"]
-    assert condition == "HasCspApiOrigin"
-    assert pinned == {"Ref": "CspApiOrigin"}
-    assert fallback == {"Fn::Sub": "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
-
-
-@pytest.mark.parametrize(
-    ("value", "accepted"),
-    [
-        ("", True),
-        ("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com", True),
-        ("https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn", True),
-        ("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1", False),
-        ("https://evil.example.com", False),
-        ("https://a.execute-api.eu-west-1.amazonaws.com; script-src *", False),
-        ("*", False),
-    ],
-)
-def test_csp_api_origin_parameter_accepts_only_an_execute_api_origin(template, value, accepted):
-    pattern = template["Parameters"]["CspApiOrigin"]["AllowedPattern"]
-    assert bool(re.fullmatch(pattern, value)) is accepted
-
-
-def test_published_csp_origin_matches_the_api_url_output(template):
-    api_url = template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]
-    sample = api_url.replace("${HttpApi}", "a1b2c3d4e5").replace("${AWS::Region}", "eu-west-1")
-    sample = sample.replace("${AWS::URLSuffix}", "amazonaws.com")
-    assert re.fullmatch(template["Parameters"]["CspApiOrigin"]["AllowedPattern"], origin_of(sample))
+    assert directives["connect-src"] == ["'self'"]
 
 
 # ---------------------------------------------------------------- API
 
 
-def test_cors_allows_the_distribution_origin_plus_extra_origins(resources):
+def test_cors_is_only_for_extra_origins(template, resources):
     _, api = only(resources, "AWS::Serverless::HttpApi")
     cors = api["Properties"]["CorsConfiguration"]
+    # SAM takes an intrinsic AllowOrigins as the whole CORS object: the If picks all or nothing.
     condition, with_extra, without_extra = cors["AllowOrigins"]["Fn::If"]
     assert condition == "HasExtraCorsOrigins"
-    assert without_extra == [{"Fn::Sub": "https://${WebsiteDistribution.DomainName}"}]
-    separator, joined = with_extra["Fn::Split"]
-    assert separator == ","
-    assert joined == {"Fn::Sub": "https://${WebsiteDistribution.DomainName},${ExtraCorsOrigins}"}
-    assert "POST" in cors["AllowMethods"] and "content-type" in [
-        h.lower() for h in cors["AllowHeaders"]
-    ]
+    assert without_extra == {"Ref": "AWS::NoValue"}
+    assert with_extra["AllowOrigins"] == {"Fn::Split": [",", {"Ref": "ExtraCorsOrigins"}]}
+    assert "POST" in with_extra["AllowMethods"]
+    assert "content-type" in [h.lower() for h in with_extra["AllowHeaders"]]
+    assert "WebsiteDistribution" not in references(cors), "the page is same-origin"
+    assert template["Parameters"]["ExtraCorsOrigins"]["Default"] == ""
 
 
 @pytest.mark.parametrize(
@@ -292,12 +347,14 @@ def test_snapstart_applies_to_published_versions_unless_turned_off(template, res
     assert set(template["Parameters"]["SnapStart"]["AllowedValues"]) == {"Enabled", "Disabled"}
 
 
-def test_memory_timeout_and_reserved_concurrency_are_parameters(template, resources):
+def test_memory_and_timeout_are_parameters(template):
     function = template["Globals"]["Function"]
     assert function["MemorySize"] == {"Ref": "FunctionMemorySize"}
     assert function["Timeout"] == {"Ref": "FunctionTimeout"}
-    parameters = template["Parameters"]
-    assert parameters["FunctionTimeout"]["MaxValue"] < 30, "the HTTP API gives up after 30 s"
+    assert template["Parameters"]["FunctionTimeout"]["MaxValue"] < HTTP_API_INTEGRATION_TIMEOUT_S
+
+
+def test_reserved_concurrency_caps_cost_by_default(template, resources):
     reserved = resources["FaceGenderFunction"]["Properties"]["ReservedConcurrentExecutions"]
     assert reserved == {
         "Fn::If": [
@@ -306,7 +363,11 @@ def test_memory_timeout_and_reserved_concurrency_are_parameters(template, resour
             {"Ref": "AWS::NoValue"},
         ]
     }
-    assert parameters["ReservedConcurrency"]["Default"] == -1
+    parameter = template["Parameters"]["ReservedConcurrency"]
+    assert 1 <= parameter["Default"] <= 20, "a small finite cap unless the deployer lifts it"
+    assert template["Conditions"]["HasReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, -1]}]
+    }
 
 
 def test_powertools_environment_and_xray_tracing(template):
@@ -314,7 +375,7 @@ def test_powertools_environment_and_xray_tracing(template):
     variables = function["Environment"]["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "facegender"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"]
-    assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO"
 
 
 def test_tracing_is_opt_in_and_the_function_knows_when_it_is_off(template):
@@ -394,6 +455,9 @@ def test_outputs_are_the_keys_infra_reads(template):
     assert outputs["ApiUrl"]["Value"] == {
         "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     }
+    assert outputs["PredictUrl"]["Value"] == {
+        "Fn::Sub": "https://${WebsiteDistribution.DomainName}/v1/predict"
+    }
 
 
 def test_resources_form_no_dependency_cycle(resources):
@@ -412,8 +476,68 @@ def test_resources_form_no_dependency_cycle(resources):
 
     for name in graph:
         visit(name, [])
-    # The two cross-links the website needs, in the one direction that is possible:
-    assert "WebsiteDistribution" in graph["HttpApi"]  # CORS names the distribution
-    assert "HttpApi" not in references(
-        resources["WebsiteSecurityHeaders"]
-    )  # CSP does not name the API
+    # One direction only: the distribution names the API (its origin); nothing in the API
+    # names the distribution, which is why one deploy is enough.
+    assert "HttpApi" in graph["WebsiteDistribution"]
+    assert "WebsiteDistribution" not in graph["HttpApi"]
+
+
+# ---------------------------------------------------------------- WAF (optional)
+
+
+def test_waf_rate_rule_is_off_by_default_and_limits_api_requests_per_ip(template, resources):
+    parameters = template["Parameters"]
+    assert parameters["EnableWaf"]["Default"] == "false"
+    assert template["Conditions"]["CreateWaf"] == {"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}
+    name, acl = only(resources, "AWS::WAFv2::WebACL")
+    assert acl["Condition"] == "CreateWaf"
+    props = acl["Properties"]
+    assert props["Scope"] == "CLOUDFRONT"
+    assert props["DefaultAction"] == {"Allow": {}}
+    (rule,) = props["Rules"]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["Limit"] == {"Ref": "WafRateLimit"}
+    assert rate["AggregateKeyType"] == "IP"
+    assert rate["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/v1/"
+    assert parameters["WafRateLimit"]["MinValue"] >= 10, "AWS WAF's smallest rate limit"
+    assert distribution_config(resources)["WebACLId"] == {
+        "Fn::If": ["CreateWaf", {"Fn::GetAtt": [name, "Arn"]}, {"Ref": "AWS::NoValue"}]
+    }
+
+
+def test_waf_blocks_with_the_apis_error_envelope_which_the_page_explains(resources):
+    _, acl = only(resources, "AWS::WAFv2::WebACL")
+    (rule,) = acl["Properties"]["Rules"]
+    response = rule["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    body = acl["Properties"]["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+    assert body["ContentType"] == "APPLICATION_JSON"
+    code = json.loads(body["Content"])["error"]["code"]
+    assert f"{code}:" in (REPO_ROOT / "frontend" / "messages.js").read_text()
+
+
+def test_waf_asks_for_us_east_1_where_cloudfront_web_acls_live(template):
+    rules = [r for r in template["Rules"].values() if "EnableWaf" in references(r["RuleCondition"])]
+    (rule,) = rules
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    assert "us-east-1" in assertion["AssertDescription"]
+
+
+# ---------------------------------------------------------------- parameters and privacy
+
+
+def test_every_parameter_has_a_default_and_is_documented(template):
+    readme = (REPO_ROOT / "infra" / "README.md").read_text()
+    for name, parameter in template["Parameters"].items():
+        assert "Default" in parameter, f"{name}: a deploy must work without choosing it"
+        assert f"`{name}`" in readme, f"{name} is not documented in infra/README.md"
+
+
+def test_access_logs_keep_client_ips_for_the_retention_the_readme_names(template, resources):
+    _, api = only(resources, "AWS::Serverless::HttpApi")
+    assert "$context.identity.sourceIp" in api["Properties"]["AccessLogSettings"]["Format"]
+    assert "IP" in template["Parameters"]["LogRetentionDays"]["Description"]
+    for readme in (REPO_ROOT / "README.md", REPO_ROOT / "infra" / "README.md"):
+        text = readme.read_text()
+        assert "LogRetentionDays" in text and "IP address" in text, readme.name
