@@ -10,13 +10,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .detection import Box, load_cascades
+from .eigenfaces import EIGENFACES_SHOWN
+from .explain import explain_face, map_png
 from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
-from .preprocessing import to_png_gray
-from .errors import InvalidInput
+from .preprocessing import FACE_SIZE, to_png_gray
+from .errors import ImageTooLarge, InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
+
+#: Largest crop_png accepted by :meth:`FaceService.decide` (a 100x100 PNG is at most ~30 kB).
+MAX_CROP_BYTES = 100_000
 
 
 @dataclass
@@ -42,7 +47,7 @@ class FaceService:
         return cls(FaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
-                 max_faces: int | None = None) -> dict:
+                 include_explanation: bool = False, max_faces: int | None = None) -> dict:
         """Find and classify every face in an image.
 
         Parameters
@@ -50,7 +55,11 @@ class FaceService:
         data : bytes or str
             Image bytes, base64 or a data URL.
         include_crops : bool
-            Add each face's model input and its eigenface reconstruction as base64 PNGs.
+            Add each face's model input and its eigenface reconstruction as base64 PNGs, and
+            its first eigenface weights.
+        include_explanation : bool
+            Add an occlusion map to each of the ``settings.max_explained_faces`` largest
+            faces (:func:`facegender.explain.explain_face`); implies ``include_crops``.
         max_faces : int, optional
             Classify at most this many faces, the largest first.
 
@@ -64,9 +73,41 @@ class FaceService:
             raise InvalidInput(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
                                f"got {max_faces}.", code="validation_error", status=422)
         with self._slots:
-            return self._classify(data, include_crops, max_faces)
+            return self._classify(data, include_crops or include_explanation,
+                                  include_explanation, max_faces)
 
-    def _classify(self, data: bytes | str, include_crops: bool, max_faces: int) -> dict:
+    def decide(self, crop_png: str | None, weights: list[float]) -> dict:
+        """The calibrated probabilities of a face with its first eigenface weights edited.
+
+        Parameters
+        ----------
+        crop_png : str or None
+            The face as ``crop_png`` of a reply (a FACE_SIZE x FACE_SIZE image, base64); the
+            mean face when None. The server keeps nothing between requests, so the face
+            comes with every request and its other channels are computed from it again.
+        weights : list of float
+            Its first eigenface weights as edited (:meth:`FaceModel.predict_edited`).
+
+        Returns
+        -------
+        dict
+            ``gender``, ``confidence``, ``probabilities`` and ``model``, as the API reply.
+        """
+        model = self.model
+        if len(weights) > model.n_components:
+            raise InvalidInput(f"The model has {model.n_components} eigenfaces; got "
+                               f"{len(weights)} weights.", code="validation_error", status=422)
+        face = model.mean_face() if crop_png is None else _decode_crop(crop_png)
+        with self._slots:
+            out = model.predict_edited(face, weights)
+        entry = {"gender": out.labels[0],
+                 "confidence": round(float(out.probabilities[0].max()), 4),
+                 "probabilities": {c: round(float(p), 4)
+                                   for c, p in zip(model.classes, out.probabilities[0])}}
+        return {**entry, "model": {"version": model.version}}
+
+    def _classify(self, data: bytes | str, include_crops: bool, include_explanation: bool,
+                  max_faces: int) -> dict:
         stage = self.telemetry.stage
         start = time.perf_counter()
         with stage("decode"):
@@ -81,6 +122,17 @@ class FaceService:
         with stage("classify"):
             faces = self._classify_found(image, found, include_crops)
         done = time.perf_counter()
+        timings = {
+            "decode": _ms(decoded - start),
+            "detect": _ms(detected - decoded),
+            "classify": _ms(done - detected),
+        }
+        if include_explanation:
+            with stage("explain"):
+                for face, found_face in zip(faces[:self.settings.max_explained_faces], found):
+                    face["explanation"] = self._explanation(found_face.crop)
+            timings["explain"] = _ms(time.perf_counter() - done)
+            done = time.perf_counter()
         return {
             "faces": faces,
             "image": {
@@ -90,12 +142,7 @@ class FaceService:
                 "orientation_applied": image.orientation_applied,
             },
             "model": {"version": self.model.version},
-            "timings_ms": {
-                "decode": _ms(decoded - start),
-                "detect": _ms(detected - decoded),
-                "classify": _ms(done - detected),
-                "total": _ms(done - start),
-            },
+            "timings_ms": {**timings, "total": _ms(done - start)},
         }
 
     def _classify_found(self, image: DecodedImage, found: list[FoundFace],
@@ -105,7 +152,9 @@ class FaceService:
         model = self.model
         crops = np.stack([face.crop for face in found])
         out = model.predict(crops)
-        rebuilt = model.reconstruct(crops) if include_crops else None
+        if include_crops:
+            rebuilt = model.reconstruct(crops)
+            weights = model.eigenface_weights(crops, EIGENFACES_SHOWN)
         faces = []
         for i in range(len(crops)):
             face = _face_entry(found[i].box, image, model.classes, out.labels[i],
@@ -113,8 +162,20 @@ class FaceService:
             if include_crops:
                 face["crop_png"] = _b64png(crops[i])
                 face["eigenface_png"] = _b64png(rebuilt[i])
+                face["eigenface_weights"] = [round(float(w), 4) for w in weights[i]]
             faces.append(face)
         return faces
+
+
+    def _explanation(self, crop: np.ndarray) -> dict:
+        explained = explain_face(self.model, crop)
+        return {
+            "method": explained.method,
+            "map_png": base64.b64encode(map_png(explained.effects, self.model.classes))
+                             .decode("ascii"),
+            "top_regions": explained.regions,
+            "patch_effects": [[round(float(v), 4) for v in row] for row in explained.effects],
+        }
 
 
 def use_one_thread_per_request() -> None:
@@ -128,6 +189,19 @@ def use_one_thread_per_request() -> None:
     import cv2
 
     cv2.setNumThreads(1)
+
+
+def _decode_crop(crop_png: str) -> np.ndarray:
+    """A crop_png back to the model input it was made from (8-bit grey levels / 255)."""
+    wrong = InvalidInput(f"crop_png must be a {FACE_SIZE}x{FACE_SIZE} image, as crop_png in a "
+                         "/v1/predict reply.", code="invalid_crop", status=422)
+    try:
+        image = decode_image(crop_png, max_bytes=MAX_CROP_BYTES, max_pixels=FACE_SIZE ** 2)
+    except ImageTooLarge:
+        raise wrong from None
+    if image.pixels.shape != (FACE_SIZE, FACE_SIZE):
+        raise wrong
+    return image.pixels.astype(np.float64) / 255.0
 
 
 def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilities) -> dict:

@@ -52,6 +52,9 @@ class Settings:
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
     default_max_faces: int = 20
+    #: Faces per request that get an occlusion map (the largest): each costs the model about
+    #: two hundred evaluations (``python -m benchmarks explain``).
+    max_explained_faces: int = 5
     max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     frontend_dir: Path | None = None
