@@ -1,8 +1,10 @@
 // One card per face under the photo: its number (the badge on the photo), label, confidence,
-// the crop the model saw and its eigenface reconstruction. Cards are read, not operated, so
-// they take no keyboard focus; hovering one highlights its box.
+// the crop the model saw and its eigenface reconstruction, and a "Why?" button that opens the
+// occlusion map over the crop. The button is the card's only control; hovering a card
+// highlights its box.
 
 import { h } from "./dom.js";
+import { describeExplanation } from "./explain.js";
 
 const KNOWN_LABELS = new Set(["female", "male"]);
 
@@ -21,7 +23,53 @@ function barFill(pct) {
   return fill;
 }
 
-/** @param {{number, label, percent, probabilities, box, crop, eigenface}} face from results.facesOf */
+const swatch = (label, text) =>
+  h("li", {}, h("span", { class: "swatch", dataset: { label } }), text);
+
+/** The "Why?" button and its panel: the map over the crop, a legend, a sentence, a caveat. */
+function why(face) {
+  const { number, explanation } = face;
+  if (!explanation || !face.crop) return null;
+  const { sentence, caveat } = describeExplanation(explanation);
+  const panelId = `why-${number}`;
+  return h(
+    "div",
+    { class: "face-why" },
+    h("button", {
+      class: "button small why-toggle", type: "button", "aria-expanded": "false", "aria-controls": panelId,
+      text: "Why?", "aria-label": `Why? What moved the model's answer for face ${number}`,
+    }),
+    h(
+      "div",
+      { class: "why-panel", id: panelId, hidden: true },
+      h(
+        "div",
+        { class: "why-figure" },
+        h("img", { src: face.crop, alt: "", width: 100, height: 100, decoding: "async" }),
+        h("img", {
+          class: "why-map", src: explanation.map, width: 100, height: 100, decoding: "async",
+          alt: `Map over face ${number}: coloured squares where hiding the picture changed the model's answer`,
+        }),
+      ),
+      h(
+        "div",
+        { class: "why-text" },
+        h(
+          "ul",
+          { class: "why-legend", "aria-label": "Legend" },
+          swatch("female", "hiding it lowered “female”"),
+          swatch("male", "hiding it lowered “male”"),
+          h("li", { class: "muted", text: "Stronger colour, bigger change; no colour, no change." }),
+        ),
+        h("p", { class: "why-sentence", text: sentence }),
+        h("p", { class: "why-caveat", text: caveat }),
+        explanation.method ? h("p", { class: "why-method muted", text: explanation.method }) : null,
+      ),
+    ),
+  );
+}
+
+/** @param {{number, label, percent, probabilities, box, crop, eigenface, explanation}} face from results.facesOf */
 function card(face, index) {
   const { number, box } = face;
   return h(
@@ -55,12 +103,20 @@ function card(face, index) {
         ? h("p", { class: "face-meta", text: `${box.width}×${box.height} px at (${box.x}, ${box.y})` })
         : null,
     ),
+    why(face),
   );
 }
 
 export class FaceCards {
   constructor(list) {
     this.list = list;
+    this.list.addEventListener("click", (event) => {
+      const button = event.target.closest && event.target.closest(".why-toggle");
+      if (!button) return;
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      this.list.querySelector(`#${button.getAttribute("aria-controls")}`).hidden = !open;
+    });
   }
 
   show(faces) {
