@@ -95,13 +95,19 @@ def occluded_copies(face: np.ndarray, fill: np.ndarray, patch: int) -> np.ndarra
     -------
     ndarray of shape (grid * grid, FACE_SIZE, FACE_SIZE), grid = FACE_SIZE // patch
     """
+    return np.stack([hide_patches(face, fill, [i], patch) for i in range(_grid(patch) ** 2)])
+
+
+def hide_patches(face: np.ndarray, fill: np.ndarray, patches, patch: int) -> np.ndarray:
+    """A copy of the face with the patches numbered ``patches`` (row by row) replaced by
+    ``fill``: shape (FACE_SIZE, FACE_SIZE), float64."""
     grid = _grid(patch)
-    copies = np.repeat(np.asarray(face, dtype=np.float64)[None], grid * grid, axis=0)
-    for i in range(grid * grid):
-        rows = slice((i // grid) * patch, (i // grid + 1) * patch)
-        cols = slice((i % grid) * patch, (i % grid + 1) * patch)
-        copies[i, rows, cols] = fill[rows, cols]
-    return copies
+    out = np.array(face, dtype=np.float64).reshape(FACE_SIZE, FACE_SIZE)
+    for index in patches:
+        rows = slice(index // grid * patch, (index // grid + 1) * patch)
+        cols = slice(index % grid * patch, (index % grid + 1) * patch)
+        out[rows, cols] = fill[rows, cols]
+    return out
 
 
 def explain_face(model: FaceModel, face: np.ndarray, *, patch: int = 10,

@@ -7,7 +7,8 @@ import io
 import numpy as np
 import pytest
 from facegender.explain import (
-    MAP_COLOURS, REGIONS, explain_face, map_png, occluded_copies, region_map, top_regions,
+    MAP_COLOURS, REGIONS, explain_face, hide_patches, map_png, occluded_copies, region_map,
+    top_regions,
 )
 from facegender.faces import find_faces
 from facegender.imaging import decode_image
@@ -17,6 +18,7 @@ from facegender.settings import DEFAULT_MODEL_DIR
 from PIL import Image
 
 from tests.conftest import DATA, need
+from tests.support import first_face_crops
 
 #: Real faces from the development set's test split (people the model never saw).
 FAITHFUL_FACES = 16
@@ -97,28 +99,12 @@ def test_map_png_colours_each_patch_by_its_push_and_size(model):
 
 def dev_test_faces(model: FaceModel, count: int) -> list[np.ndarray]:
     """Crops of up to ``count`` development test photos, half of each label, in a fixed order."""
-    folder = need(DATA / "faces" / "test")
-    crops = []
-    for label in ("female", "male"):
-        found_here = 0
-        for path in sorted((folder / label).glob("*.jpg"))[::97]:
-            found = find_faces(decode_image(path.read_bytes()).pixels, model.preprocessing)
-            if found:
-                crops.append(found[0].crop)
-                found_here += 1
-            if found_here == count // 2:
-                break
-    return crops
+    return first_face_crops(need(DATA / "faces" / "test"), model.preprocessing, count, stride=97)
 
 
 def occlusion_change(model, face, patches, patch=10) -> float:
     """How far the probability moves when all of ``patches`` are hidden at once."""
-    grid, mean = FACE_SIZE // patch, model.mean_face()
-    hidden = face.astype(np.float64).copy()
-    for index in patches:
-        rows = slice(index // grid * patch, (index // grid + 1) * patch)
-        cols = slice(index % grid * patch, (index % grid + 1) * patch)
-        hidden[rows, cols] = mean[rows, cols]
+    hidden = hide_patches(face, model.mean_face(), patches, patch)
     p = model.predict(np.stack([face, hidden])).probabilities[:, 1]
     return abs(p[0] - p[1])
 
