@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline", "api", "site"]
+ALL = ["pipeline", "api", "site", "explain"]
 
 
 def main(argv: list[str]) -> int:
