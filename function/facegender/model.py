@@ -223,14 +223,17 @@ class FaceModel:
 
     def eigenface_weights(self, faces: np.ndarray, count: int | None = None) -> np.ndarray:
         """Each face's weights on the first ``count`` eigenfaces, in standard deviations of the
-        training faces along each one (the whitened PCA codes, without the channel weight).
+        training faces along each one (its PCA coordinates over ``sqrt(explained_variance_)``,
+        whatever scale the model's codes use).
 
         Returns
         -------
         ndarray of shape (n, count)
         """
         pixels = self.eigenfaces
-        return pixels.transform(_as_faces(faces))[:, :count] / pixels.weight
+        faces = _as_faces(faces).reshape(-1, FACE_SIZE * FACE_SIZE)
+        coordinates = (faces - pixels.mean_) @ pixels.components_[:count].T
+        return coordinates / np.sqrt(pixels.explained_variance_[:coordinates.shape[1]])
 
     def predict_edited(self, face: np.ndarray, weights) -> FacePredictions:
         """Classify one face with its first ``len(weights)`` eigenface weights replaced.
@@ -250,11 +253,10 @@ class FaceModel:
         pixels = self.eigenfaces
         face = _as_faces(face)[:1]
         weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-        codes = pixels.transform(face)
-        change = np.zeros_like(codes)
-        change[0, :len(weights)] = weights * pixels.weight - codes[0, :len(weights)]
-        delta = pixels.inverse_transform(change) - pixels.mean_
-        edited = face + delta.reshape(face.shape)
+        count = len(weights)
+        change = (weights - self.eigenface_weights(face, count)[0]) \
+            * np.sqrt(pixels.explained_variance_[:count])
+        edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
         originals, edits = self.served_batch(face), self.served_batch(edited)
         return self.predict_codes(np.hstack([
             channel.transform(edits if channel is pixels else originals)
