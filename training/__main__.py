@@ -31,12 +31,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="where model.npz and model.json go (default %(default)s)")
     parser.add_argument("--no-export", action="store_true",
                         help="do not overwrite the runtime model in --model-dir")
-    parser.add_argument("--no-seed", action="store_true",
-                        help="skip training the seed recipe for comparison")
+    parser.add_argument("--with-seed", action="store_true",
+                        help="also train and evaluate the original app's recipe, for comparison "
+                             "(about 4 more minutes)")
+    parser.add_argument("--compare-with", type=Path, default=None, metavar="MODEL_DIR",
+                        help="also evaluate an earlier model folder (model.npz + model.json) on "
+                             "the same test images")
     parser.add_argument("--limit", type=int, default=None,
                         help="use at most this many images per class, dataset and split")
     parser.add_argument("--grid-samples", type=int, default=Options.grid_samples,
-                        help="images (before mirroring) the grid search uses (default %(default)s)")
+                        help="faces the grid search uses (default: all; fewer makes the "
+                             "calibration search the chosen candidate again over all faces)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers")
     args = parser.parse_args(argv)
 
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         output=args.output,
         model_dir=None if args.no_export else args.model_dir,
         recipe=RECIPES[args.recipe],
-        with_seed=not args.no_seed,
+        with_seed=args.with_seed,
+        compare_with=args.compare_with,
         grid_samples=args.grid_samples,
         n_jobs=args.jobs,
         limit=args.limit,

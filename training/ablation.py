@@ -8,6 +8,7 @@ grouped 3-fold search of ``training.fit.grid_search`` over groups of variants:
 * ``sizes``: the PCA size of each channel;
 * ``svm``: C and gamma;
 * ``hog``, ``lbp``: each channel's own parameters;
+* ``scaling``: whitened PCA codes, or codes sharing one scale (see ``fit.code_scale``);
 * ``weights``: the channels' weights in the kernel;
 * ``crop``: the crop's margin and CLAHE settings (crops reframed from the served detections);
 * ``balance``: weighting the datasets or the race groups.
@@ -33,10 +34,11 @@ from .crops import dataset_faces_and_framings, found, reframed_faces
 from .data import Samples, data_root, load_split
 from .fit import Candidate, ChannelSpec, grid_search, sample_weights
 from .pipeline import REPO_ROOT
-from .recipes import HOG, IMPROVED, LBP, PIXELS
+from .recipes import HOG, IMPROVED, SERVED_CHANNELS
 
 RACES = ("Asian", "Black", "Indian", "White")
-BASE = (ChannelSpec(PIXELS, 100), ChannelSpec(HOG, 100), ChannelSpec(LBP, 100))
+#: Every group starts from the served recipe and changes one thing.
+BASE = SERVED_CHANNELS
 BASE_C, BASE_GAMMA = 3.0, 1.2
 
 
@@ -67,10 +69,11 @@ def variants() -> dict[str, list[tuple[str, Candidate]]]:
             ("hog + lbp", candidate([h, l])),
         ],
         "sizes": base + [
+            (f"all {k}", candidate(tuple(replace(spec, n_components=k) for spec in BASE)))
+            for k in (60, 100, 200, 250)
+        ] + [
             (f"{name} {k}", candidate(_with(BASE, name, n_components=k)))
-            for name, sizes in (("pixels", (60, 150, 200)), ("hog", (60, 150, 200, 300)),
-                                ("lbp", (60, 150, 200, 300)))
-            for k in sizes
+            for name in ("pixels", "hog", "lbp") for k in (100, 200)
         ],
         "svm": [
             (f"C {C:g}, gamma {g:g}/d", candidate(C=C, gamma=g))
@@ -86,10 +89,13 @@ def variants() -> dict[str, list[tuple[str, Candidate]]]:
                                                                            window=88)))),
         ],
         "lbp": base + [
-            (f"lbp grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(grid=g, radius=1))))
-            for g in (5, 9, 10)
-        ] + [(f"lbp radius 2, grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(
-            grid=g, radius=2)))) for g in (7, 9)],
+            (f"lbp radius {r}, grid {g}", candidate(_with(BASE, "lbp", params=LbpParams(
+                grid=g, radius=r)))) for r, g in ((1, 7), (1, 9), (2, 7), (2, 10))
+        ],
+        "scaling": base + [
+            ("all whitened", candidate(tuple(replace(spec, whiten=True) for spec in BASE)))
+        ] + [(f"{name} whitened", candidate(_with(BASE, name, whiten=True)))
+             for name in ("pixels", "hog", "lbp")],
         "weights": base + [
             (f"{name} weight {w:g}", candidate(_with(BASE, name, weight=w)))
             for name in ("pixels", "hog", "lbp") for w in (0.7, 1.4)
@@ -152,7 +158,8 @@ CROPS = {
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training.ablation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--samples", type=int, default=12000)
+    parser.add_argument("--samples", type=int, default=12000,
+                        help="faces of whole people each search uses; 0 for all of them")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="",
                         help="comma-separated groups (default: all, crop and balance)")
@@ -166,7 +173,7 @@ def main(argv=None):
     faces, framings, train = faces[has_face], framings[has_face], train.subset(has_face)
     groups = variants()
     chosen = [g for g in args.only.split(",") if g] or [*groups, "crop", "balance"]
-    base = [("pixels + hog + lbp", Candidate(BASE, BASE_C, BASE_GAMMA))]
+    base = [("served recipe", Candidate(BASE, BASE_C, BASE_GAMMA))]
     for name in chosen:
         if name == "balance":
             runs = [("unweighted", faces, np.ones(len(train)), base),
@@ -183,7 +190,7 @@ def main(argv=None):
         reference = None
         for title, variant_faces, weights, labelled in runs:
             search = grid_search(variant_faces, train.y, train.group, weights,
-                                 [c for _, c in labelled], max_samples=args.samples,
+                                 [c for _, c in labelled], max_samples=args.samples or None,
                                  n_jobs=args.jobs)
             used = train.subset(search.index)
             reference = search.decisions[0] if reference is None else reference

@@ -80,6 +80,8 @@ def summary(y: np.ndarray, pred: Predictions) -> dict:
         out["accuracy_detected"] = _r((predf == yf).mean())
         out["recall"] = {c: _r((predf[yf == i] == i).mean()) if (yf == i).any() else None
                          for i, c in enumerate(CLASSES)}
+        if None not in out["recall"].values():
+            out["recall_gap"] = _r(out["recall"]["female"] - out["recall"]["male"])
         if len(np.unique(yf)) == 2:
             out["roc_auc"] = _r(roc_auc_score(yf, pf))
         out["expected_calibration_error"] = _r(expected_calibration_error(yf, pf))

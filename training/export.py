@@ -16,9 +16,10 @@ def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
     """The fitted arrays under scikit-learn's names (see ``facegender.model``)."""
     arrays = {}
     for name, channel in model.pipeline.named_steps["channels"].transformer_list:
-        pca = channel.named_steps["pca"]
-        arrays.update({f"{name}.{attribute}": getattr(pca, attribute)
-                       for attribute in CHANNEL_ARRAYS})
+        scaled = channel.named_steps["pca"]
+        arrays.update({f"{name}.{attribute}": getattr(scaled.pca_, attribute)
+                       for attribute in CHANNEL_ARRAYS if attribute != "code_scale_"})
+        arrays[f"{name}.code_scale_"] = scaled.code_scale_
     svm = model.pipeline.named_steps["svm"]
     arrays.update({
         "support_vectors_": svm.support_vectors_,
@@ -40,9 +41,9 @@ def channel_records(model: TrainedModel) -> list[dict]:
     union = model.pipeline.named_steps["channels"]
     records = []
     for spec, (_, channel) in zip(model.candidate.channels, union.transformer_list):
-        pca = channel.named_steps["pca"]
+        pca = channel.named_steps["pca"].pca_
         records.append({**spec.channel.to_dict(), "n_components": int(pca.n_components_),
-                        "weight": spec.weight,
+                        "whiten": spec.whiten, "weight": spec.weight,
                         "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4)})
     return records
 

@@ -1,6 +1,6 @@
 """Model fitting: the channel pipeline, the grouped search, the final fit and Platt calibration.
 
-The scikit-learn model is ``FeatureUnion`` of channels (features -> ``PCA(whiten=True)``,
+The scikit-learn model is ``FeatureUnion`` of channels (features -> :class:`ChannelPCA`,
 times the channel's weight) -> ``SVC(rbf)``, the shape ``facegender.model.FaceModel``
 evaluates with numpy.
 """
@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
@@ -30,15 +30,51 @@ RANDOM_STATE = 0
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """A channel as the model uses it: its PCA size and its weight in the kernel."""
+    """A channel as the model uses it: its PCA size, how its codes are scaled (see
+    :func:`code_scale`) and its weight in the kernel."""
 
     channel: Channel
     n_components: int
     weight: float = 1.0
+    whiten: bool = True
 
     def describe(self) -> str:
         weight = "" if self.weight == 1.0 else f" x{self.weight:g}"
-        return f"{self.channel.name} {self.n_components}{weight}"
+        whiten = "" if self.whiten else " unwhitened"
+        return f"{self.channel.name} {self.n_components}{whiten}{weight}"
+
+
+def code_scale(explained_variance: np.ndarray, whiten: bool) -> np.ndarray:
+    """What each PCA code of a channel is divided by (``facegender.model.ChannelProjection``).
+
+    Whitened: each code by its own standard deviation, as ``PCA(whiten=True)``. Unwhitened:
+    every code by their root mean variance, which keeps the channel's geometry (minor axes,
+    mostly noise, stay minor) and gives its average axis unit variance, as whitening does, so
+    one gamma grid fits both.
+    """
+    variance = np.asarray(explained_variance, dtype=np.float64)
+    return np.sqrt(variance) if whiten else np.full_like(variance, np.sqrt(variance.mean()))
+
+
+class ChannelPCA(TransformerMixin, BaseEstimator):
+    """``PCA(n_components)`` (randomized, seeded) whose codes are divided by
+    :func:`code_scale`; the fitted ``pca_`` keeps scikit-learn's arrays."""
+
+    def __init__(self, n_components: int = 100, whiten: bool = True):
+        self.n_components = n_components
+        self.whiten = whiten
+
+    def fit(self, X, y=None):
+        self.pca_ = PCA(n_components=self.n_components, svd_solver="randomized",
+                        random_state=RANDOM_STATE).fit(X)
+        self.code_scale_ = code_scale(self.pca_.explained_variance_, self.whiten)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X) / self.code_scale_
+
+    def inverse_transform(self, X):
+        return self.pca_.inverse_transform(np.asarray(X) * self.code_scale_)
 
 
 @dataclass(frozen=True)
@@ -78,13 +114,12 @@ def channel_features(X: np.ndarray, channel: Channel) -> np.ndarray:
 
 
 def build_union(channels: Sequence[ChannelSpec]) -> FeatureUnion:
-    """Each channel's features -> its own whitened PCA, weighted, side by side."""
+    """Each channel's features -> its own scaled PCA, weighted, side by side."""
     return FeatureUnion(
         [(spec.channel.name, Pipeline([
             ("features", FunctionTransformer(channel_features,
                                              kw_args={"channel": spec.channel})),
-            ("pca", PCA(n_components=spec.n_components, whiten=True, svd_solver="randomized",
-                        random_state=RANDOM_STATE)),
+            ("pca", ChannelPCA(n_components=spec.n_components, whiten=spec.whiten)),
         ])) for spec in channels],
         transformer_weights={spec.channel.name: spec.weight for spec in channels},
     )
@@ -141,9 +176,12 @@ class SearchResult:
     candidates : list of Candidate
     fold_accuracy : ndarray of shape (n_candidates, n_splits)
     index : ndarray of int
-        The faces the search used (a subsample of whole people).
+        The faces the search used (whole people).
+    y : ndarray of shape (len(index),)
+        Their labels.
     decisions : ndarray of shape (n_candidates, len(index))
-        Out-of-fold decision values, mirror-averaged, for breakdowns.
+        Out-of-fold decision values, mirror-averaged as served: the breakdowns, the choice and
+        the calibration of the chosen candidate.
     n_support : list of int
         Support vectors of each candidate's SVM, averaged over the folds.
     """
@@ -151,15 +189,23 @@ class SearchResult:
     candidates: list[Candidate]
     fold_accuracy: np.ndarray
     index: np.ndarray
+    y: np.ndarray
     decisions: np.ndarray
     n_support: list[int]
 
     @property
+    def correct(self) -> np.ndarray:
+        """Whether each candidate's out-of-fold label is right: shape (n_candidates, n)."""
+        return (self.decisions > 0).astype(int) == self.y[None, :]
+
+    @property
     def mean(self) -> np.ndarray:
-        return self.fold_accuracy.mean(axis=1)
+        """Out-of-fold accuracy of each candidate."""
+        return self.correct.mean(axis=1)
 
     @property
     def std(self) -> np.ndarray:
+        """Spread of each candidate's accuracy over the folds."""
         return self.fold_accuracy.std(axis=1)
 
     def cost(self, index: int) -> float:
@@ -167,28 +213,40 @@ class SearchResult:
         kernel's matrix product, which dominates)."""
         return self.n_support[index] * self.candidates[index].dims
 
-    def choose(self) -> int:
-        """The candidate to fit: the cheapest within one standard error of the best.
+    def paired_gap(self, index: int, reference: int) -> tuple[float, float]:
+        """How much less accurate candidate ``index`` is than ``reference``, and the standard
+        error of that difference. Both label the same faces in the same folds, so the
+        difference is far less noisy than either accuracy (fold spreads of 0.3-0.6 points
+        against paired standard errors of about 0.1)."""
+        diff = self.correct[reference].astype(float) - self.correct[index]
+        return float(diff.mean()), float(diff.std() / np.sqrt(len(diff)))
 
-        Candidates closer than the CV noise are ties; among them the one whose model costs a
-        face least (see :meth:`cost`) wins, then the smallest C (more regularised: it
-        generalises and calibrates best), then the best mean.
+    def choose(self) -> int:
+        """The candidate to fit: the cheapest among those tied with the best.
+
+        A candidate is tied when it is less accurate than the best by at most one standard
+        error of the paired difference; among ties the one whose model costs a face least (see
+        :meth:`cost`) wins, then the smallest C (more regularised: it calibrates best), then
+        the best accuracy.
         """
         means = self.mean
         best = int(np.argmax(means))
-        n_splits = self.fold_accuracy.shape[1]
-        threshold = means[best] - self.std[best] / np.sqrt(n_splits)
-        tied = [i for i in range(len(means)) if means[i] >= threshold]
+        tied = []
+        for i in range(len(means)):
+            gap, error = self.paired_gap(i, best)
+            if gap <= error:
+                tied.append(i)
         return min(tied, key=lambda i: (self.cost(i), self.candidates[i].C, -means[i]))
 
 
 def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
-                max_samples: int, n_splits: int = 3, n_jobs: int = 2) -> SearchResult:
+                max_samples: int | None = None, n_splits: int = 3, n_jobs: int = 2,
+                mirror_average: bool = True) -> SearchResult:
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
-    (at the largest size any candidate asks for; a smaller size takes the leading codes), so a
-    candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
+    (at the largest size any candidate asks for; a smaller size takes the leading codes, scaled
+    by :func:`code_scale` of their own variances), so a candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
     a face and of its mirror image, averaged.
     """
     index = _subsample_by_group(groups, max_samples)
@@ -210,7 +268,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: codes[s.channel, f]
                                                 for s in candidates[i].channels},
-                                y, weights, folds[f])
+                                y, weights, folds[f], mirror_average)
         for i, f in jobs)
     accuracy = np.zeros((len(candidates), n_splits))
     decisions = np.zeros((len(candidates), len(index)))
@@ -222,7 +280,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
         n_support[i] += n_sv // n_splits
         if f == n_splits - 1:
             log.info("grid %s: %.4f", candidates[i].describe(), accuracy[i].mean())
-    return SearchResult(list(candidates), accuracy, index, decisions, n_support)
+    return SearchResult(list(candidates), accuracy, index, y, decisions, n_support)
 
 
 def _features_and_mirrored(faces, channel: Channel):
@@ -232,61 +290,60 @@ def _features_and_mirrored(faces, channel: Channel):
 
 
 def _fold_codes(features, n_components: int, train: np.ndarray):
-    """Whitened PCA codes of every face and of every face's mirror, with the PCA fitted on
-    the fold's training faces."""
+    """Unscaled PCA codes of every face and of every face's mirror, and the variance along
+    each axis, with the PCA fitted on the fold's training faces."""
     plain, mirrored = features
-    pca = PCA(n_components=n_components, whiten=True, svd_solver="randomized",
+    pca = PCA(n_components=n_components, svd_solver="randomized",
               random_state=RANDOM_STATE).fit(plain[train].astype(np.float64))
     return (pca.transform(plain.astype(np.float64)).astype(np.float32),
-            pca.transform(mirrored.astype(np.float64)).astype(np.float32))
+            pca.transform(mirrored.astype(np.float64)).astype(np.float32),
+            pca.explained_variance_)
 
 
 def _assemble(candidate: Candidate, codes: dict, which: int, rows) -> np.ndarray:
-    return np.hstack([codes[s.channel][which][rows, :s.n_components].astype(np.float64) * s.weight
-                      for s in candidate.channels])
+    """The candidate's code space: each channel's leading codes, scaled and weighted."""
+    parts = []
+    for spec in candidate.channels:
+        k = spec.n_components
+        fold_codes = codes[spec.channel]
+        scale = code_scale(fold_codes[2][:k], spec.whiten)
+        parts.append(fold_codes[which][rows, :k].astype(np.float64) / scale * spec.weight)
+    return np.hstack(parts)
 
 
-def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold):
+def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold, mirror_average: bool):
     train, test = fold
     svm = build_svm(candidate).fit(_assemble(candidate, codes, 0, train), y[train],
                                    sample_weight=weights[train])
-    decision = 0.5 * (svm.decision_function(_assemble(candidate, codes, 0, test))
-                      + svm.decision_function(_assemble(candidate, codes, 1, test)))
+    decision = svm.decision_function(_assemble(candidate, codes, 0, test))
+    if mirror_average:
+        decision = 0.5 * (decision + svm.decision_function(_assemble(candidate, codes, 1, test)))
     return decision, len(svm.support_)
 
 
-def fit_calibrated(faces, y, groups, weights, candidate: Candidate, classes, *,
-                   mirror_average: bool = True, n_splits: int = 3,
-                   n_jobs: int = 2) -> tuple[TrainedModel, np.ndarray]:
-    """Fit the final pipeline on all faces and calibrate it on grouped out-of-fold decisions.
+def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
+              mirror_average: bool = True, n_jobs: int = 2) -> TrainedModel:
+    """Fit the chosen candidate on every face, calibrated on its grouped out-of-fold decisions.
 
-    The channels and their PCAs are fitted once on all training faces (unsupervised: no labels
-    involved); only the SVM is cross-validated for the out-of-fold decision values. Refitting
-    the PCAs in every fold would triple their time and memory.
-
-    Returns the model and the out-of-fold (mirror-averaged) decision values of ``faces``.
+    The channels and their PCAs are fitted once on all training faces (unsupervised), then the
+    SVM. The Platt sigmoid is fitted on the decision values that the search's fold models gave
+    the faces they did not see (mirror-averaged as served), so calibration costs no extra fit;
+    it needs a search over every face.
     """
+    if len(search.index) != len(faces):
+        raise ValueError("Calibration needs out-of-fold decisions for every training face: "
+                         "run the grid search on all of them")
+    candidate = search.candidates[chosen]
     # The channels' features and PCAs are fitted side by side on the cores, then the union
     # is kept serial: the saved model is a reference, evaluated on small batches.
     union = build_union(candidate.channels).set_params(n_jobs=n_jobs)
     codes = union.fit_transform(_flat(faces))
-    mirrored = union.transform(_flat(faces[..., ::-1])) if mirror_average else None
     union.set_params(n_jobs=None)
-    svm = build_svm(candidate)
-    # libsvm is single-threaded: the final fit runs beside the fold fits, not after them.
-    folds = list(GroupKFold(n_splits=n_splits).split(codes, y, groups))
-    fitted = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_svm)(svm, codes[index], y[index], weights[index])
-        for index in [np.arange(len(codes))] + [train for train, _ in folds]
-    )
-    oof = np.empty(len(codes))
-    for model, (_, test) in zip(fitted[1:], folds):
-        oof[test] = model.decision_function(codes[test])
-        if mirrored is not None:
-            oof[test] = 0.5 * (oof[test] + model.decision_function(mirrored[test]))
+    svm = _fit_svm(build_svm(candidate), codes, y, weights)
+    oof = search.decisions[chosen][np.argsort(search.index)]
     calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)
-    pipeline = Pipeline([("channels", union), ("svm", fitted[0])])
-    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate), oof
+    pipeline = Pipeline([("channels", union), ("svm", svm)])
+    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate)
 
 
 def _fit_svm(svm, codes, y, weights):
@@ -300,7 +357,7 @@ def store_in_float32(model: TrainedModel) -> TrainedModel:
     model the same way keeps it the exact reference the numpy runtime is tested against.
     """
     for _, channel in model.pipeline.named_steps["channels"].transformer_list:
-        pca = channel.named_steps["pca"]
+        pca = channel.named_steps["pca"].pca_
         pca.components_ = pca.components_.astype(np.float32).astype(np.float64)
     svm = model.pipeline.named_steps["svm"]
     svm.support_vectors_ = svm.support_vectors_.astype(np.float32).astype(np.float64)
@@ -311,8 +368,8 @@ def _flat(faces: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(faces, dtype=np.float64).reshape(len(faces), -1)
 
 
-def _subsample_by_group(groups: np.ndarray, max_samples: int) -> np.ndarray:
-    if len(groups) <= max_samples:
+def _subsample_by_group(groups: np.ndarray, max_samples: int | None) -> np.ndarray:
+    if max_samples is None or len(groups) <= max_samples:
         return np.arange(len(groups))
     rng = np.random.default_rng(RANDOM_STATE)
     unique = rng.permutation(np.unique(groups))

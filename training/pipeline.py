@@ -1,7 +1,8 @@
 """The training pipeline, one function per stage, each timed.
 
 load -> detect + crop (the serving code) -> grouped search -> final fit + calibration ->
-evaluate (new model with the numpy runtime, seed recipe beside it) -> plots + card -> export.
+evaluate (the new model with the numpy runtime; optionally an earlier model and the seed recipe
+beside it) -> plots + card -> export.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
 from .export import channel_records, model_arrays, write_artifact
 from .fit import (
-    SearchResult, TrainedModel, fit_calibrated, grid_search, sample_weights, store_in_float32,
+    SearchResult, TrainedModel, fit_final, grid_search, sample_weights, store_in_float32,
 )
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
@@ -48,8 +49,9 @@ class Options:
     output: Path = DEFAULT_OUTPUT
     model_dir: Path | None = DEFAULT_MODEL_DIR
     recipe: Recipe = IMPROVED
-    with_seed: bool = True
-    grid_samples: int = 8000
+    with_seed: bool = False
+    compare_with: Path | None = None  # an earlier model folder, evaluated beside the new one
+    grid_samples: int | None = None  # all faces
     cv_splits: int = 3
     n_jobs: int = 2
     limit: int | None = None  # images per split and dataset, for quick runs
@@ -95,16 +97,21 @@ def run(options: Options) -> dict:
         weights = sample_weights(fit_set.dataset, recipe.balance_datasets)
         search = grid_search(faces, fit_set.y, fit_set.group, weights, recipe.grid,
                              max_samples=options.grid_samples, n_splits=options.cv_splits,
-                             n_jobs=options.n_jobs)
+                             n_jobs=options.n_jobs, mirror_average=recipe.mirror_average)
         chosen = search.choose()
     log.info("chosen %s, grouped CV accuracy %.4f (best %.4f)",
              search.candidates[chosen].describe(), search.mean[chosen], search.mean.max())
 
     with timer.stage("fit_and_calibrate"):
-        trained, _ = fit_calibrated(faces, fit_set.y, fit_set.group, weights,
-                                    search.candidates[chosen], CLASSES,
-                                    mirror_average=recipe.mirror_average,
-                                    n_splits=options.cv_splits, n_jobs=options.n_jobs)
+        if len(search.index) < len(faces):  # a subsampled search: a second one, for calibration
+            search_all = grid_search(faces, fit_set.y, fit_set.group, weights,
+                                     [search.candidates[chosen]], n_splits=options.cv_splits,
+                                     n_jobs=options.n_jobs, mirror_average=recipe.mirror_average)
+            trained = fit_final(faces, fit_set.y, weights, search_all, 0, CLASSES,
+                                mirror_average=recipe.mirror_average, n_jobs=options.n_jobs)
+        else:
+            trained = fit_final(faces, fit_set.y, weights, search, chosen, CLASSES,
+                                mirror_average=recipe.mirror_average, n_jobs=options.n_jobs)
         trained = store_in_float32(trained)
         del faces
 
@@ -119,12 +126,19 @@ def run(options: Options) -> dict:
             plot_data[name] = (test.y[pred.found], pred.p_male[pred.found],
                                pred.predicted[pred.found])
         card["metrics"] = {"new": metrics}
+    if options.compare_with is not None:
+        with timer.stage("evaluate_earlier_model"):
+            earlier = FaceModel.load(options.compare_with)
+            card["metrics"]["earlier"] = {
+                name: evaluate_split(test, _predict_runtime(earlier, test, memory, options))
+                for name, test in tests.items()}
+            card["metrics"]["earlier_model_version"] = earlier.version
     if options.with_seed:
         card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timer)
 
     with timer.stage("export"):
         options.output.mkdir(parents=True, exist_ok=True)
-        pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"]
+        pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"].pca_
         write_plots(runtime, pixels_pca.explained_variance_ratio_, plot_data,
                     options.output / "plots")
         joblib.dump(trained, options.output / "sklearn_model.joblib")

@@ -1,4 +1,5 @@
-"""The evaluation report as Markdown: new model beside the seed recipe, every breakdown."""
+"""The evaluation report as Markdown: the new model beside an earlier one and the seed recipe
+(when they were evaluated), every breakdown."""
 
 from __future__ import annotations
 
@@ -9,16 +10,23 @@ HEADLINE = [
     ("roc_auc", "ROC AUC"),
     ("expected_calibration_error", "expected calibration error"),
     ("calibration_error_if_calibrated", "the same, for a perfectly calibrated model (noise floor)"),
+    ("recall.female", "recall, female"),
+    ("recall.male", "recall, male"),
+    ("recall_gap", "female minus male recall (points)"),
 ]
 
 
 def format_report(card: dict) -> str:
     metrics = card.get("metrics", {})
-    new, seed = metrics.get("new"), metrics.get("seed")
+    new = metrics.get("new")
     if new is None:  # a seed-only run
-        new, seed = seed or metrics, None
-    columns = [("new", new)] + ([("seed", seed)] if seed else [])
+        new, metrics = metrics.get("seed") or metrics, {}
+    columns = [("new", new)] + [(name, metrics[name]) for name in ("earlier", "seed")
+                                if metrics.get(name)]
     lines = ["# Evaluation report", ""]
+    if metrics.get("earlier_model_version"):
+        lines += [f"Beside it: the earlier model `{metrics['earlier_model_version']}`, on the "
+                  "same images.", ""]
     if "version" in card:
         channels = " + ".join(f"{c['name']} (PCA {c['n_components']})" for c in card["channels"])
         lines += [f"Model `{card['version']}`: {channels}, "
@@ -28,16 +36,15 @@ def format_report(card: dict) -> str:
                   "*apparent, binary gender presentation*, not anyone's identity.", ""]
     for split in new:
         lines += [f"## {split} test", ""]
-        lines += _table(HEADLINE + [("recall.female", "recall, female"),
-                                    ("recall.male", "recall, male")],
-                        [(name, m[split]) for name, m in columns])
+        lines += _table(HEADLINE, [(name, m[split]) for name, m in columns])
         if "ages_13_plus" in new[split]:
             lines += ["", "Ages 13 and over:", ""]
             lines += _table(HEADLINE, [(n, m[split]["ages_13_plus"]) for n, m in columns])
         for key in ("by_source", "by_race", "by_race_ages_13_plus", "by_age_group"):
             if key in new[split]:
                 lines += ["", f"{key.replace('_', ' ')} (end-to-end accuracy / face found):", ""]
-                lines += _group_table(new[split][key], seed[split].get(key) if seed else None)
+                lines += _group_table(new[split][key],
+                                      [(name, m[split].get(key, {})) for name, m in columns[1:]])
         if "race_gap_ages_13_plus" in new[split]:
             lines += ["", f"Gap between best and worst race group, ages 13+: "
                           f"{new[split]['race_gap_ages_13_plus'] * 100:.1f} points"]
@@ -61,6 +68,8 @@ def _fmt(value, key=""):
         return "-"
     if "calibration" in key or "auc" in key:
         return f"{value:.3f}"
+    if "gap" in key:
+        return f"{value * 100:+.1f}"
     return f"{value * 100:.1f}%"
 
 
@@ -72,17 +81,20 @@ def _table(rows, columns):
     return out
 
 
-def _group_table(new, seed):
-    header = "| group | images | new | female / male recall | seed |"
-    out = [header if seed else header.removesuffix(" seed |"),
-           "|---|---:|---:|---:|" + ("---:|" if seed else "")]
+def _group_table(new, others):
+    """End-to-end accuracy / face found per group; the new model's recall per class too."""
+    out = ["| group | images | new | female / male recall | "
+           + "".join(f"{name} | " for name, _ in others),
+           "|---|---:|---:|---:|" + "---:|" * len(others)]
     for group, figures in new.items():
-        cell = f"{_fmt(figures['accuracy_end_to_end'])} / {_fmt(figures['face_found_rate'])}"
         recall = figures.get("recall_end_to_end") or {}
-        recalls = f"{_fmt(recall.get('female'))} / {_fmt(recall.get('male'))}"
-        row = f"| {group} | {figures['images']} | {cell} | {recalls} |"
-        if seed and group in seed:
-            s = seed[group]
-            row += f" {_fmt(s['accuracy_end_to_end'])} / {_fmt(s['face_found_rate'])} |"
+        row = (f"| {group} | {figures['images']} | {_cell(figures)} | "
+               f"{_fmt(recall.get('female'))} / {_fmt(recall.get('male'))} |")
+        row += "".join(f" {_cell(other[group]) if group in other else '-'} |"
+                       for _, other in others)
         out.append(row)
     return out
+
+
+def _cell(figures: dict) -> str:
+    return f"{_fmt(figures['accuracy_end_to_end'])} / {_fmt(figures['face_found_rate'])}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import cv2
 import numpy as np
@@ -64,8 +64,8 @@ class LbpParams:
     radius : of the circle the 8 neighbours sit on, in pixels (diagonals are interpolated).
     """
 
-    grid: int = 7
-    radius: int = 1
+    grid: int = 9
+    radius: int = 2
 
 
 ChannelParams = PixelParams | HogParams | LbpParams
@@ -161,39 +161,78 @@ def lbp_codes(images: np.ndarray, radius: int = 1) -> np.ndarray:
     """
     images = np.asarray(images, dtype=np.float64)
     n, h, w = images.shape
+    # Each image padded with zeros and laid out row after row, so that a neighbour of every
+    # pixel is one contiguous slice of the rows (the padding columns are computed too, then
+    # dropped): whole-array operations without strides, 3x faster on one face.
     pad = radius + 1
-    padded = np.zeros((n, h + 2 * pad, w + 2 * pad))
-    padded[:, pad:pad + h, pad:pad + w] = images
-    rows, cols = np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64)
-    pattern = np.zeros((n, h, w), dtype=np.uint8)
-    top, bottom, scratch = (np.empty((n, h, w)) for _ in range(3))
-    bit_set = np.empty((n, h, w), dtype=bool)
+    width = w + 2 * pad
+    padded = np.zeros((n, h + 2 * pad + 2, width))  # a spare zero row above and below
+    padded[:, pad + 1:pad + 1 + h, pad:pad + w] = images
+    flat = padded.reshape(n, -1)
+    size = h * width
+    centre = flat[:, (pad + 1) * width:(pad + 1) * width + size]
 
     def at(row: int, col: int) -> np.ndarray:
-        return padded[:, row:row + h, col:col + w]
+        start = (pad + 1 + row) * width + col
+        return flat[:, start:start + size]
 
-    for bit, (dr, dc) in enumerate(_lbp_offsets(radius)):
-        r, c = rows + dr, cols + dc
-        r0, c0 = np.floor(r), np.floor(c)
-        top_r, left_c = int(r0[0]) + pad, int(c0[0]) + pad
-        bottom_r, right_c = int(np.ceil(r[0])) + pad, int(np.ceil(c[0])) + pad
-        if (top_r, left_c) == (bottom_r, right_c):
+    pattern = np.zeros((n, size), dtype=np.uint8)
+    top, bottom, scratch = (np.empty((n, size)) for _ in range(3))
+    bit_set = np.empty((n, size), dtype=bool)
+    for bit, neighbour in enumerate(_lbp_neighbours(h, w, radius)):
+        if neighbour.weights is None:
             # On the grid: scikit-image's weights are exactly 1 and 0, so this is the pixel.
-            np.greater_equal(at(top_r, left_c), images, out=bit_set)
+            np.greater_equal(at(neighbour.top, neighbour.left), centre, out=bit_set)
         else:
             # Bilinear, in scikit-image's order of operations (in place, for speed).
-            fr, fc = (r - r0)[:, None], (c - c0)[None, :]
-            np.multiply(1 - fc, at(top_r, left_c), out=top)
-            top += np.multiply(fc, at(top_r, right_c), out=scratch)
-            np.multiply(1 - fc, at(bottom_r, left_c), out=bottom)
-            bottom += np.multiply(fc, at(bottom_r, right_c), out=scratch)
-            top *= 1 - fr
+            not_fc, fc, not_fr, fr = neighbour.weights
+            np.multiply(not_fc, at(neighbour.top, neighbour.left), out=top)
+            top += np.multiply(fc, at(neighbour.top, neighbour.right), out=scratch)
+            np.multiply(not_fc, at(neighbour.bottom, neighbour.left), out=bottom)
+            bottom += np.multiply(fc, at(neighbour.bottom, neighbour.right), out=scratch)
+            top *= not_fr
             bottom *= fr
             top += bottom
-            top -= images
+            top -= centre
             np.greater_equal(top, 0, out=bit_set)
         pattern |= bit_set.view(np.uint8) << bit
-    return _nri_uniform_table()[pattern]
+    codes = np.take(_nri_uniform_table(), pattern)
+    return np.ascontiguousarray(codes.reshape(n, h, width)[:, :, pad:pad + w])
+
+
+class _Neighbour(NamedTuple):
+    """Where neighbour ``i`` of every pixel is read, in the layout of :func:`lbp_codes`.
+
+    ``top``/``bottom`` rows and ``left``/``right`` columns are offsets of the interpolation
+    corners; ``weights`` are ``1 - fc``, ``fc``, ``1 - fr``, ``fr`` for every element of that
+    layout (None on the grid), computed as scikit-image computes them for each pixel.
+    """
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+    weights: tuple[np.ndarray, ...] | None
+
+
+@lru_cache(maxsize=8)
+def _lbp_neighbours(h: int, w: int, radius: int) -> tuple[_Neighbour, ...]:
+    pad = radius + 1
+    width = w + 2 * pad
+    # Row and column of each element of the padded layout, as floats (exact integers).
+    rows = np.repeat(np.arange(h, dtype=np.float64), width)
+    cols = np.tile(np.arange(width, dtype=np.float64) - pad, h)
+    neighbours = []
+    for dr, dc in _lbp_offsets(radius):
+        r, c = rows + dr, cols + dc
+        top, left = int(np.floor(dr)), int(np.floor(dc))
+        bottom, right = int(np.ceil(dr)), int(np.ceil(dc))
+        weights = None
+        if (top, left) != (bottom, right):
+            fr, fc = r - np.floor(r), c - np.floor(c)
+            weights = (1 - fc, fc, 1 - fr, fr)
+        neighbours.append(_Neighbour(top, bottom, left, right, weights))
+    return tuple(neighbours)
 
 
 def to_uint8(faces: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """The classifier, evaluated with numpy alone: feature channels, their PCAs, one RBF SVM.
 
 Training fits a scikit-learn pipeline: a ``FeatureUnion`` of channels (see
-:mod:`facegender.features`), each followed by its own ``PCA(whiten=True)`` and scaled by its
-weight, then ``SVC(kernel="rbf")``, then a Platt sigmoid. It exports the fitted arrays under
-scikit-learn's own names to ``model.npz``; this module repeats ``PCA.transform``,
+:mod:`facegender.features`), each followed by its own PCA, its codes scaled (see
+:class:`ChannelProjection`) and weighted, then ``SVC(kernel="rbf")``, then a Platt sigmoid. It
+exports the fitted arrays under scikit-learn's own names to ``model.npz``; this module repeats
+``PCA.transform``,
 ``FeatureUnion.transform``, ``SVC.decision_function`` and the sigmoid step for step (a test
 compares the two to 1e-6). Importing scikit-learn would cost about a second of cold start and
 push the Lambda package over its size limit, so the runtime never does.
@@ -32,10 +33,11 @@ CHANNEL_ARRAYS = (
     "mean_",                # (d,) mean feature vector (the mean face for pixels)
     "components_",          # (k, d) principal axes, one per row (the eigenfaces for pixels)
     "explained_variance_",  # (k,) variance along each axis
+    "code_scale_",          # (k,) what each code is divided by (see ChannelProjection)
 )
 #: Arrays of the SVM and its calibration.
 SVM_ARRAYS = (
-    "support_vectors_",     # (n_sv, K) in the concatenated, weighted, whitened code space
+    "support_vectors_",     # (n_sv, K) in the concatenated, scaled, weighted code space
     "dual_coef_",           # (1, n_sv)
     "intercept_",           # (1,)
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
@@ -64,20 +66,25 @@ class FacePredictions:
 
 
 class ChannelProjection:
-    """One channel's features projected on its whitened principal axes, times its weight.
+    """One channel's features projected on its principal axes, scaled, times its weight.
 
-    ``transform`` is ``weight * PCA(whiten=True).transform(channel.extract(faces))``.
+    ``transform`` is ``weight * (channel.extract(faces) - mean_) @ components_.T / code_scale_``.
+    A whitened channel (``PCA(whiten=True)``) divides each code by its own standard deviation,
+    ``sqrt(explained_variance_)``; an unwhitened one divides every code by the same value, the
+    root mean variance of its codes, which keeps the channel's geometry (its minor axes stay
+    minor) while its average axis has unit variance, as a whitened one's does.
     """
 
-    def __init__(self, channel: Channel, weight: float, mean_, components_, explained_variance_):
+    def __init__(self, channel: Channel, weight: float, mean_, components_, explained_variance_,
+                 code_scale_):
         self.channel = channel
         self.weight = float(weight)
         self.mean_ = np.asarray(mean_, dtype=np.float64)
         self.components_ = np.asarray(components_, dtype=np.float64)
         self.explained_variance_ = np.asarray(explained_variance_, dtype=np.float64)
-        self._scale = np.sqrt(self.explained_variance_)
-        # Whitening and weight folded into the axes: one matrix product a channel.
-        self._projection = (self.components_ / self._scale[:, None]).T * self.weight
+        self.code_scale_ = np.asarray(code_scale_, dtype=np.float64)
+        # Scale and weight folded into the axes: one matrix product a channel.
+        self._projection = (self.components_ / self.code_scale_[:, None]).T * self.weight
         self._offset = self.mean_ @ self._projection
 
     @property
@@ -85,12 +92,13 @@ class ChannelProjection:
         return self.components_.shape[0]
 
     def transform(self, faces: np.ndarray) -> np.ndarray:
-        """Weighted whitened codes of crops (n, FACE_SIZE, FACE_SIZE): shape (n, k)."""
+        """Scaled, weighted codes of crops (n, FACE_SIZE, FACE_SIZE): shape (n, k)."""
         return self.channel.extract(faces) @ self._projection - self._offset
 
     def inverse_transform(self, codes: np.ndarray) -> np.ndarray:
-        """Features rebuilt from codes of shape (n, k), as ``PCA.inverse_transform``: (n, d)."""
-        return (codes / self.weight * self._scale) @ self.components_ + self.mean_
+        """Features rebuilt from codes of shape (n, k), as ``PCA.inverse_transform`` of the
+        unscaled codes: shape (n, d)."""
+        return (codes / self.weight * self.code_scale_) @ self.components_ + self.mean_
 
 
 class FaceModel:

@@ -36,34 +36,54 @@ ALL_300 = PIXELS_100 + (ChannelSpec(Channel("hog", HogParams()), 100),
                         ChannelSpec(Channel("lbp", LbpParams()), 100))
 
 
-def _search(rows, n_support=None) -> SearchResult:
-    """A search whose candidates (channels, C) scored these fold accuracies."""
+def _search(rows, n_support=None, n: int = 4000, nested: bool = False) -> SearchResult:
+    """A search whose candidates (channels, C) got these shares of the same 4,000 faces right.
+
+    85% of the faces are easy (every candidate is right) and 5% too hard; on the 10% between,
+    each candidate is right on a random subset of the size its accuracy asks for, so two
+    candidates differ both ways, as real ones do. ``nested``: a better candidate is right
+    wherever a worse one is.
+    """
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n)
+    order = rng.permutation(n)
+    easy, contested = order[:int(0.85 * n)], order[int(0.85 * n):int(0.95 * n)]
+    decisions = []
+    for _, _, accuracy in rows:
+        right = np.zeros(n, bool)
+        right[easy] = True
+        more = int(round(accuracy * n)) - len(easy)
+        right[contested[:more] if nested else rng.permutation(contested)[:more]] = True
+        decisions.append(np.where(right == (y == 1), 1.0, -1.0))
     candidates = [Candidate(channels, C, 1.0) for channels, C, _ in rows]
-    return SearchResult(candidates, np.array([folds for _, _, folds in rows]),
-                        np.arange(4), np.zeros((len(rows), 4)), n_support or [1000] * len(rows))
+    return SearchResult(candidates, np.zeros((len(rows), 3)), np.arange(n), y,
+                        np.array(decisions), n_support or [1000] * len(rows))
 
 
-def test_grid_choice_takes_the_smallest_c_within_one_standard_error():
-    search = _search([
-        (PIXELS_100, 3.0, [0.856, 0.860, 0.864]),
-        (PIXELS_100, 10.0, [0.856, 0.862, 0.868]),  # best, but only 0.002 ahead of C 3
-    ])
+def test_the_paired_gap_is_the_difference_in_accuracy_with_its_standard_error():
+    search = _search([(PIXELS_100, 3.0, 0.90), (PIXELS_100, 10.0, 0.91)], nested=True)
+    gap, error = search.paired_gap(0, reference=1)
+    assert gap == pytest.approx(0.01)
+    assert error == pytest.approx(np.sqrt(0.01 * 0.99 / 4000))  # 40 faces differ, one way
+
+
+def test_grid_choice_takes_the_smallest_c_among_ties():
+    search = _search([(PIXELS_100, 3.0, 0.9000), (PIXELS_100, 10.0, 0.9005)])  # 2 faces
     assert search.choose() == 0
 
 
 def test_grid_choice_keeps_a_larger_c_that_is_clearly_better():
-    search = _search([(PIXELS_100, 3.0, [0.838, 0.840, 0.842]),
-                      (PIXELS_100, 10.0, [0.860, 0.862, 0.864])])
+    search = _search([(PIXELS_100, 3.0, 0.90), (PIXELS_100, 10.0, 0.91)])  # 40 faces
     assert search.choose() == 1
 
 
 def test_grid_choice_prefers_the_cheaper_model_among_ties_and_the_better_one_otherwise():
-    tied = _search([(ALL_300, 3.0, [0.90, 0.91, 0.92]), (PIXELS_100, 10.0, [0.90, 0.905, 0.92])])
+    tied = _search([(ALL_300, 3.0, 0.9005), (PIXELS_100, 10.0, 0.9000)])
     assert tied.choose() == 1  # 100 dimensions against 300
-    fewer_vectors = _search([(PIXELS_100, 3.0, [0.90, 0.91, 0.92]),
-                             (ALL_300, 3.0, [0.90, 0.91, 0.92])], n_support=[9000, 2000])
+    fewer_vectors = _search([(PIXELS_100, 3.0, 0.90), (ALL_300, 3.0, 0.90)],
+                            n_support=[9000, 2000])
     assert fewer_vectors.choose() == 1  # 2,000 x 300 against 9,000 x 100
-    clear = _search([(ALL_300, 3.0, [0.93, 0.94, 0.95]), (PIXELS_100, 3.0, [0.86, 0.87, 0.88])])
+    clear = _search([(ALL_300, 3.0, 0.94), (PIXELS_100, 3.0, 0.87)])
     assert clear.choose() == 0
 
 

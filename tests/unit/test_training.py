@@ -9,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 from facegender.model import FaceModel
+from facegender.settings import DEFAULT_MODEL_DIR
 
 from tests.conftest import DATA, need
 
@@ -22,11 +23,13 @@ def small_run(tmp_path_factory):
     from training.recipes import HOG, IMPROVED, LBP, PIXELS, grid
 
     out = tmp_path_factory.mktemp("training")
-    channels = (ChannelSpec(PIXELS, 20), ChannelSpec(HOG, 15), ChannelSpec(LBP, 10, weight=0.8))
+    channels = (ChannelSpec(PIXELS, 20), ChannelSpec(HOG, 15, whiten=False),
+                ChannelSpec(LBP, 10, weight=0.8, whiten=False))
     recipe = dataclasses.replace(
         IMPROVED, grid=grid([channels, channels[:1]], c_grid=(3.0,), gamma_grid=(1.0,)))
     options = Options(data=DATA, output=out / "output", model_dir=out / "model", recipe=recipe,
-                      with_seed=True, grid_samples=200, limit=25, n_jobs=2,
+                      with_seed=True, compare_with=DEFAULT_MODEL_DIR, grid_samples=200,
+                      limit=25, n_jobs=2,
                       cache=out / "cache")
     card = run(options)
     return card, options
@@ -45,7 +48,13 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
                     "expected_calibration_error", "recall", "by_source", "confusion_matrix"):
             assert key in new, (split, key)
         assert split in saved["metrics"]["seed"]
+        assert saved["metrics"]["earlier"][split]["images"] == new["images"]
     assert "by_race" in saved["metrics"]["new"]["utkface"]
+    from training.report import format_report
+
+    report = format_report(saved)
+    assert "| figure | new | earlier | seed |" in report
+    assert "female minus male recall" in report
     assert (options.output / "plots" / "reliability.png").exists()
     assert (options.output / "plots" / "eigenfaces.png").exists()
 

@@ -1,0 +1,87 @@
+"""The accuracy floor: a fixed list of dev-test images and what the committed model scores.
+
+``python -m training.floor`` runs every listed image through the service (decode, detect,
+crop, classify: exactly what a user gets) with the bundled model and writes the list and the
+scores to ``tests/data/accuracy_floor.json``. ``tests/functional/test_accuracy_floor.py`` runs
+the same images and fails when overall accuracy, either class's recall or any UTKFace race
+group's accuracy falls more than two points under these scores. Rerun this after committing a
+better model, so the floor rises with it.
+
+The list: every UTKFace test image (632, four race groups) and 400 CelebA test images, an
+equal number per source and label, drawn once with a fixed seed. An image whose face is not
+found counts as wrong, as in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from .data import CLASSES, data_root, load_split
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FLOOR_FILE = REPO_ROOT / "tests" / "data" / "accuracy_floor.json"
+CELEBA_IMAGES = 400
+
+
+def floor_images(root: Path) -> list[dict]:
+    """The listed images: file (relative to the data folder), label, dataset, race."""
+    test = load_split(root, "test")
+    rng = np.random.default_rng(0)
+    chosen = list(np.flatnonzero(test.dataset == "utkface"))
+    sources = sorted(set(test.source[test.dataset == "celeba"]))
+    per_cell = CELEBA_IMAGES // (2 * len(sources))
+    for source in sources:
+        for label in (0, 1):
+            cell = np.flatnonzero((test.source == source) & (test.y == label))
+            chosen += sorted(rng.choice(cell, min(per_cell, len(cell)), replace=False))
+    return [{"file": str(Path(test.paths[i]).relative_to(root)), "label": CLASSES[test.y[i]],
+             "dataset": str(test.dataset[i]),
+             "race": None if test.race[i] == "unlabelled" else str(test.race[i])}
+            for i in sorted(chosen)]
+
+
+def score(images: list[dict], root: Path, service) -> dict:
+    """Accuracy, recall per class and accuracy per UTKFace race group, end to end."""
+    def predicted(image: dict) -> str | None:
+        faces = service.classify((root / image["file"]).read_bytes(), max_faces=1)["faces"]
+        return faces[0]["gender"] if faces else None
+
+    with ThreadPoolExecutor(max_workers=service.settings.max_concurrent) as pool:
+        answers = list(pool.map(predicted, images))
+    right = np.array([answer == image["label"] for answer, image in zip(answers, images)])
+    labels = np.array([image["label"] for image in images])
+    races = np.array([image["race"] or "" for image in images])
+    return {
+        "accuracy": round(float(right.mean()), 4),
+        "recall": {c: round(float(right[labels == c].mean()), 4) for c in CLASSES},
+        "race": {r: round(float(right[races == r].mean()), 4) for r in sorted(set(races) - {""})},
+        "face_found": round(float(np.mean([a is not None for a in answers])), 4),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.floor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=None)
+    args = parser.parse_args(argv)
+    from facegender.service import FaceService
+
+    root = data_root(args.data)
+    images = floor_images(root)
+    service = FaceService.load()
+    scores = score(images, root, service)
+    FLOOR_FILE.parent.mkdir(parents=True, exist_ok=True)
+    FLOOR_FILE.write_text(json.dumps({"model_version": service.model.version, "scores": scores,
+                                      "images": images}, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({"model_version": service.model.version, **scores}, indent=2))
+    print(f"wrote {FLOOR_FILE} ({len(images)} images)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
