@@ -350,17 +350,33 @@ def _fit_svm(svm, codes, y, weights):
     return clone(svm).fit(codes, y, sample_weight=weights)
 
 
-def store_in_float32(model: TrainedModel) -> TrainedModel:
-    """Round the large fitted arrays (principal axes, support vectors) to float32 values.
+#: Mantissa bits the stored float32 arrays keep of their 23: the low byte of every value is
+#: then zero, which zlib compresses (``model.npz`` 25 instead of 31 MB for 12,000 support
+#: vectors x 450 dimensions), at a relative rounding error of at most 2**-16 = 1.5e-5.
+STORED_MANTISSA_BITS = 15
 
-    They are stored as float32 to keep ``model.npz`` small; rounding the fitted scikit-learn
-    model the same way keeps it the exact reference the numpy runtime is tested against.
+
+def round_for_storage(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded to the nearest float32 with :data:`STORED_MANTISSA_BITS` mantissa
+    bits (ties away from zero), returned as float64."""
+    dropped = 23 - STORED_MANTISSA_BITS
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    rounded = (bits + np.uint32(1 << (dropped - 1))) & np.uint32(0xFFFFFFFF << dropped & 0xFFFFFFFF)
+    return rounded.view(np.float32).astype(np.float64)
+
+
+def store_in_float32(model: TrainedModel) -> TrainedModel:
+    """Round the large fitted arrays (principal axes, support vectors) as they are stored.
+
+    They are stored as float32 with a short mantissa (:func:`round_for_storage`) to keep
+    ``model.npz`` small; rounding the fitted scikit-learn model the same way keeps it the exact
+    reference the numpy runtime is tested against.
     """
     for _, channel in model.pipeline.named_steps["channels"].transformer_list:
         pca = channel.named_steps["pca"].pca_
-        pca.components_ = pca.components_.astype(np.float32).astype(np.float64)
+        pca.components_ = round_for_storage(pca.components_)
     svm = model.pipeline.named_steps["svm"]
-    svm.support_vectors_ = svm.support_vectors_.astype(np.float32).astype(np.float64)
+    svm.support_vectors_ = round_for_storage(svm.support_vectors_)
     return model
 
 

@@ -272,7 +272,9 @@ def _card(recipe: Recipe, train: Samples, fit_set: Samples, search: SearchResult
 LIMITATIONS = [
     "Two labels only; people who are non-binary or whose presentation differs from the "
     "annotators' reading get a wrong or meaningless label.",
-    "Mostly frontal faces: the Haar cascade misses profiles and strongly tilted heads.",
+    "Mostly frontal faces: copies turned by up to 30 degrees and a profile cascade catch some "
+    "tilted and side-on heads when the frontal cascades find nothing, but many are still "
+    "missed, and side-on faces are classified less accurately.",
     "Crops are aligned on the eyes where the eye cascade finds both (about 4 faces in 5); "
     "closed eyes, glare on glasses or a turned head leave the plain face-box crop, and those "
     "faces are classified less accurately.",

@@ -133,12 +133,15 @@ class FaceModel:
                               *(arrays[f"{channel.name}.{name}"] for name in CHANNEL_ARRAYS))
             for channel, weight in channels
         ]
-        self.support_vectors_ = np.asarray(arrays["support_vectors_"], dtype=np.float64)
+        # Kept transposed, (K, n_sv) and contiguous: a face's kernel row is then one pass over
+        # memory in order (1.7 against 2.2 ms for a face and its mirror against 8,600 x 450).
+        self._support_vectors_t = np.ascontiguousarray(
+            np.asarray(arrays["support_vectors_"], dtype=np.float64).T)
         self.dual_coef_ = np.asarray(arrays["dual_coef_"], dtype=np.float64).reshape(-1)
         self.intercept_ = float(np.asarray(arrays["intercept_"]).reshape(-1)[0])
         self.calibration_ = np.asarray(arrays["calibration_"], dtype=np.float64)
         # ||sv||^2 once, so each kernel row is one matrix product.
-        self._sv_norms = np.einsum("ij,ij->i", self.support_vectors_, self.support_vectors_)
+        self._sv_norms = np.einsum("ij,ij->j", self._support_vectors_t, self._support_vectors_t)
 
     @classmethod
     def load(cls, folder: str | Path) -> "FaceModel":
@@ -148,6 +151,11 @@ class FaceModel:
             arrays = {name: data[name] for name in data.files}
         card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
         return cls(arrays, card)
+
+    @property
+    def support_vectors_(self) -> np.ndarray:
+        """The support vectors, shape (n_sv, K) (a view)."""
+        return self._support_vectors_t.T
 
     @property
     def eigenfaces(self) -> ChannelProjection:
@@ -217,7 +225,7 @@ class FaceModel:
         """SVM decision values of codes from :meth:`transform`: shape (n,)."""
         sq_dist = (
             np.einsum("ij,ij->i", codes, codes)[:, None]
-            - 2.0 * codes @ self.support_vectors_.T
+            - 2.0 * codes @ self._support_vectors_t
             + self._sv_norms[None, :]
         )
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))

@@ -83,31 +83,6 @@ def test_no_face_photos_reply_with_no_faces(service, samples_dir, sample_manifes
         assert len(faces) <= KNOWN_FALSE_POSITIVES.get(row["file"], 0), row["file"]
 
 
-#: Below this confidence an answer is an unsure one: the borderline sample portraits sit at
-#: 0.50-0.60 and cross 0.5 from one retraining to the next.
-UNSURE = 0.7
-
-
-def test_single_portraits_are_never_confidently_mislabelled(service, samples_dir, sample_manifest):
-    """Most portraits get their annotated gender, and a wrong answer is an unsure one.
-
-    Six portraits are an anecdote, not an evaluation (that is ``make train``'s report): a
-    borderline face may fall either side of 0.5 from one model to the next. A confident wrong
-    answer, or a majority wrong, means the pipeline is broken (labels swapped, crops misframed).
-    """
-    rows = [r for r in sample_manifest
-            if r["category"] == "single" and "camera_profile" not in r["file"]]
-    right = 0
-    for row in rows:
-        faces = service.classify((samples_dir / row["file"]).read_bytes())["faces"]
-        assert faces, row["file"]
-        expected = row["note"].replace(",", ";").split(";")[0].strip()  # "male; bearded" -> male
-        face = faces[0]
-        right += face["gender"] == expected
-        assert face["gender"] == expected or face["confidence"] < UNSURE, (row["file"], face)
-    assert right > len(rows) / 2
-
-
 def test_bad_input_raises_one_of_our_errors(service):
     with pytest.raises(FaceGenderError) as caught:
         service.classify(b"definitely not an image")

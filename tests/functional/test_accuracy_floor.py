@@ -1,0 +1,60 @@
+"""The accuracy floor: a fixed list of dev-test images, end to end through the service.
+
+The list and the committed model's scores are in ``tests/data/accuracy_floor.json``, written
+by ``python -m training.floor``. A model that scores more than two points under them overall,
+on either class's recall or on any UTKFace race group fails here; so does one whose floor file
+was written for another model (rerun ``python -m training.floor`` after committing a model).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from facegender.service import FaceService
+
+from tests.conftest import DATA, REPO_ROOT, need
+
+FLOOR_FILE = REPO_ROOT / "tests" / "data" / "accuracy_floor.json"
+#: How far under the committed model's scores a figure may fall (points of accuracy).
+TOLERANCE = 0.02
+
+
+@pytest.fixture(scope="module")
+def floor() -> dict:
+    return json.loads(FLOOR_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def scores(floor) -> dict:
+    from training.floor import score
+
+    need(DATA / "faces" / "labels.csv")
+    need(DATA / "utkface" / "labels.csv")
+    return score(floor["images"], DATA, FaceService.load())
+
+
+def test_the_list_is_large_and_covers_both_datasets_classes_and_race_groups(floor):
+    images = floor["images"]
+    assert len(images) >= 600
+    assert {image["dataset"] for image in images} == {"celeba", "utkface"}
+    assert {image["label"] for image in images} == {"female", "male"}
+    assert {image["race"] for image in images} - {None} == {"Asian", "Black", "Indian", "White"}
+
+
+def test_the_floor_was_written_for_the_bundled_model(floor):
+    assert floor["model_version"] == FaceService.load().model.version
+
+
+def test_overall_accuracy_holds(floor, scores):
+    assert scores["accuracy"] >= floor["scores"]["accuracy"] - TOLERANCE, scores
+
+
+@pytest.mark.parametrize("label", ["female", "male"])
+def test_recall_of_each_class_holds(floor, scores, label):
+    assert scores["recall"][label] >= floor["scores"]["recall"][label] - TOLERANCE, scores
+
+
+@pytest.mark.parametrize("race", ["Asian", "Black", "Indian", "White"])
+def test_accuracy_of_each_utkface_race_group_holds(floor, scores, race):
+    assert scores["race"][race] >= floor["scores"]["race"][race] - TOLERANCE, scores
