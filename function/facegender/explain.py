@@ -59,12 +59,15 @@ class Explanation:
         of that push as a share of the whole map's.
     method : str
         How the map was made, in one sentence.
+    probabilities : ndarray of shape (n_classes,)
+        The calibrated probabilities of the whole face, from the same batch as the map.
     """
 
     effects: np.ndarray
     patch: int
     regions: list[dict]
     method: str
+    probabilities: np.ndarray
 
 
 def region_map(crop: CropParams) -> np.ndarray:
@@ -129,11 +132,11 @@ def explain_face(model: FaceModel, face: np.ndarray, *, patch: int = 10,
     grey = model.mean_face() if fill == "mean_face" else np.full_like(face, face.mean())
     copies = occluded_copies(face, grey, patch)
     # The face itself rides in the same batch, so every probability comes from one call.
-    positive = model.predict(np.concatenate([face[None], copies])).probabilities[:, 1]
+    probabilities = model.predict(np.concatenate([face[None], copies])).probabilities
     grid = _grid(patch)
-    effects = (positive[0] - positive[1:]).reshape(grid, grid)
+    effects = (probabilities[0, 1] - probabilities[1:, 1]).reshape(grid, grid)
     return Explanation(effects, patch, top_regions(effects, patch, model),
-                       _method(model, grid, patch, fill))
+                       _method(model, grid, patch, fill), probabilities[0])
 
 
 def top_regions(effects: np.ndarray, patch: int, model: FaceModel) -> list[dict]:

@@ -11,16 +11,17 @@ import numpy as np
 
 from .detection import Box, load_cascades
 from .eigenfaces import EIGENFACES_SHOWN
-from .explain import explain_face, map_png
+from .explain import Explanation, explain_face, map_png
 from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
-from .preprocessing import FACE_SIZE, to_png_gray
+from .preprocessing import FACE_SIZE, from_grey_levels, to_png_gray
 from .errors import ImageTooLarge, InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
 
-#: Largest crop_png accepted by :meth:`FaceService.decide` (a 100x100 PNG is at most ~30 kB).
+#: Largest crop_png accepted by :meth:`FaceService.decide` and :meth:`FaceService.explain` (a
+#: 100x100 PNG is at most ~30 kB).
 MAX_CROP_BYTES = 100_000
 
 
@@ -100,11 +101,31 @@ class FaceService:
         face = model.mean_face() if crop_png is None else _decode_crop(crop_png)
         with self._slots:
             out = model.predict_edited(face, weights)
-        entry = {"gender": out.labels[0],
-                 "confidence": round(float(out.probabilities[0].max()), 4),
-                 "probabilities": {c: round(float(p), 4)
-                                   for c, p in zip(model.classes, out.probabilities[0])}}
-        return {**entry, "model": {"version": model.version}}
+        return {**_decision(model.classes, out.probabilities[0]),
+                "model": {"version": model.version}}
+
+    def explain(self, crop_png: str) -> dict:
+        """The occlusion map of one face, asked for after its prediction.
+
+        Parameters
+        ----------
+        crop_png : str
+            The face as ``crop_png`` of a reply (a FACE_SIZE x FACE_SIZE image, base64). It
+            is the very input the face was classified from, so the explanation is the one
+            ``include_explanation`` would have given it.
+
+        Returns
+        -------
+        dict
+            ``explanation`` (as a face's in the predict reply), ``gender``, ``confidence``,
+            ``probabilities`` (of the face whole, from the map's own batch) and ``model``.
+        """
+        face = _decode_crop(crop_png)
+        with self._slots:
+            explained = explain_face(self.model, face)
+        return {"explanation": self._explanation_entry(explained),
+                **_decision(self.model.classes, explained.probabilities),
+                "model": {"version": self.model.version}}
 
     def _classify(self, data: bytes | str, include_crops: bool, include_explanation: bool,
                   max_faces: int) -> dict:
@@ -157,8 +178,7 @@ class FaceService:
             weights = model.eigenface_weights(crops, EIGENFACES_SHOWN)
         faces = []
         for i in range(len(crops)):
-            face = _face_entry(found[i].box, image, model.classes, out.labels[i],
-                               out.probabilities[i])
+            face = _face_entry(found[i].box, image, model.classes, out.probabilities[i])
             if include_crops:
                 face["crop_png"] = _b64png(crops[i])
                 face["eigenface_png"] = _b64png(rebuilt[i])
@@ -166,9 +186,10 @@ class FaceService:
             faces.append(face)
         return faces
 
-
     def _explanation(self, crop: np.ndarray) -> dict:
-        explained = explain_face(self.model, crop)
+        return self._explanation_entry(explain_face(self.model, crop))
+
+    def _explanation_entry(self, explained: Explanation) -> dict:
         return {
             "method": explained.method,
             "map_png": base64.b64encode(map_png(explained.effects, self.model.classes))
@@ -192,7 +213,7 @@ def use_one_thread_per_request() -> None:
 
 
 def _decode_crop(crop_png: str) -> np.ndarray:
-    """A crop_png back to the model input it was made from (8-bit grey levels / 255)."""
+    """A crop_png back to the model input it was made from, value for value."""
     wrong = InvalidInput(f"crop_png must be a {FACE_SIZE}x{FACE_SIZE} image, as crop_png in a "
                          "/v1/predict reply.", code="invalid_crop", status=422)
     try:
@@ -201,10 +222,10 @@ def _decode_crop(crop_png: str) -> np.ndarray:
         raise wrong from None
     if image.pixels.shape != (FACE_SIZE, FACE_SIZE):
         raise wrong
-    return image.pixels.astype(np.float64) / 255.0
+    return from_grey_levels(image.pixels)
 
 
-def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilities) -> dict:
+def _face_entry(box: Box, image: DecodedImage, classes, probabilities) -> dict:
     full = _to_full_resolution(box, image)
     return {
         "box": full._asdict(),
@@ -214,8 +235,17 @@ def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilitie
             "width": round(full.width / image.width, 4),
             "height": round(full.height / image.height, 4),
         },
+        **_decision(classes, probabilities),
+    }
+
+
+def _decision(classes, probabilities) -> dict:
+    """``gender`` (the likelier label, as :meth:`FaceModel.predict` labels), ``confidence``
+    and ``probabilities``, as the replies give them."""
+    label = classes[int(np.argmax(probabilities))]
+    return {
         "gender": label,
-        "confidence": round(float(probabilities[classes.index(label)]), 4),
+        "confidence": round(float(np.max(probabilities)), 4),
         "probabilities": {c: round(float(p), 4) for c, p in zip(classes, probabilities)},
     }
 

@@ -1,4 +1,5 @@
-"""Explanations over HTTP: occlusion maps in /v1/predict, eigenfaces.bin and /v1/model/decide."""
+"""Explanations over HTTP: occlusion maps in /v1/predict and from /v1/model/explain,
+eigenfaces.bin and /v1/model/decide."""
 
 from __future__ import annotations
 
@@ -164,9 +165,53 @@ def test_decide_refuses_non_json_and_non_finite_numbers(client):
     assert_error(client.get("/v1/model/decide"), 405, "method_not_allowed")
 
 
+def test_explaining_a_crop_repeats_the_map_predict_gave_that_face(client, explained):
+    [face] = explained["faces"]
+    response = client.post("/v1/model/explain", json={"crop_png": face["crop_png"]})
+    assert response.status_code == 200, response.text[:300]
+    reply = response.json()
+    assert set(reply) == {"explanation", "gender", "confidence", "probabilities", "model"}
+    assert reply["explanation"] == face["explanation"]
+    assert reply["gender"] == face["gender"]
+    assert reply["probabilities"] == pytest.approx(face["probabilities"], abs=1e-4)
+    assert reply["confidence"] == pytest.approx(face["confidence"], abs=1e-4)
+    assert reply["model"] == explained["model"]
+
+
+NOISE = np.random.default_rng(12).integers(0, 256, (300, 300), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({}, 422, "validation_error"),
+    ({"crop_png": ""}, 422, "validation_error"),
+    ({"crop_png": None}, 422, "validation_error"),
+    ({"crop_png": "x" * 200_001}, 422, "validation_error"),
+    ({"crop_png": png(GREY), "extra": 1}, 422, "validation_error"),
+    ({"crop_png": "%%%"}, 400, "invalid_base64"),
+    ({"crop_png": png(np.zeros((100, 99), np.uint8))}, 422, "invalid_crop"),
+    ({"crop_png": png(NOISE)}, 422, "invalid_crop"),
+    ({"crop_png": b64(ASTRONAUT_JPEG)}, 422, "invalid_crop"),
+    ({"crop_png": b64(b"GIF89a" + bytes(40))}, 415, "unsupported_media_type"),
+])
+def test_explain_refuses_bad_crops_with_a_code(client, body, status, code):
+    assert_error(client.post("/v1/model/explain", json=body), status, code)
+
+
+def test_explain_refuses_non_json(client):
+    assert_error(client.post("/v1/model/explain", content=png(GREY).encode(),
+                             headers={"content-type": "image/png"}), 415, "unsupported_media_type")
+    assert_error(client.post("/v1/model/explain", content=b"{", headers={
+        "content-type": "application/json"}), 400, "invalid_json")
+    assert_error(client.get("/v1/model/explain"), 405, "method_not_allowed")
+
+
 def test_openapi_documents_the_explorer_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     decide = paths["/v1/model/decide"]["post"]
     schema = decide["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["properties"]) == {"eigenface_weights", "crop_png"}
     assert "FGEF" in json.dumps(paths["/v1/model/eigenfaces.bin"])
+    explain = paths["/v1/model/explain"]["post"]
+    schema = explain["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["crop_png"] and set(schema["properties"]) == {"crop_png"}
+    assert {"200", "400", "413", "415", "422"} <= set(explain["responses"])

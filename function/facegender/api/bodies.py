@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import FaceGenderError, InvalidInput
+from ..errors import FaceGenderError, InvalidInput, UnsupportedMediaType
 from .errors import describe_validation
 
 M = TypeVar("M", bound=BaseModel)
@@ -19,6 +19,20 @@ def is_json(media_type: str, body: bytes) -> bool:
         return True
     # API Gateway test events and some clients send JSON without a content type.
     return media_type in ("", "text/plain") and body.lstrip()[:1] == b"{"
+
+
+def media_type_of(headers) -> str:
+    """The request's media type, lower case, without parameters ("" when there is none)."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def json_only(media_type: str, body: bytes, schema: type[M], example: str) -> M:
+    """``schema`` from a body that must be JSON: 415 ``unsupported_media_type`` otherwise,
+    then as :func:`parse_json`."""
+    if not is_json(media_type, body):
+        raise UnsupportedMediaType(f"Content type {media_type!r} is not accepted. Send "
+                                   f"application/json such as {example}.")
+    return parse_json(body, schema, example)
 
 
 def parse_json(body: bytes, schema: type[M], example: str) -> M:

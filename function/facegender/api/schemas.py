@@ -151,3 +151,26 @@ class DecideResponse(BaseModel):
     confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
     probabilities: dict[str, float]
     model: ModelInfo
+
+
+class ExplainRequest(BaseModel):
+    """``POST /v1/model/explain``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crop_png: StrictStr = Field(
+        min_length=1, max_length=200_000,
+        description="The face: crop_png from a /v1/predict reply (a 100x100 image, base64).")
+
+
+class ExplainResponse(BaseModel):
+    explanation: Explanation = Field(
+        description="The same object as a face's explanation in /v1/predict with "
+                    "include_explanation. It shows what the model looks at, not evidence "
+                    "about the person.")
+    gender: Literal["female", "male"] = Field(
+        description="The model's guess of apparent, binary gender presentation for the face; "
+                    "not a statement about anyone's identity.")
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
+    probabilities: dict[str, float]
+    model: ModelInfo

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import UnsupportedMediaType
 from ...settings import MAX_FACES_LIMIT
-from ..bodies import is_json, parse_json
+from ..bodies import is_json, media_type_of, parse_json
 from ..deps import ServiceDep
 from ..schemas import ErrorResponse, PredictRequest, PredictResponse
 
@@ -41,7 +41,7 @@ async def predict(request: Request, service: ServiceDep, include_crops: bool = F
     `"faces": []`.
     """
     body = await request.body()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = media_type_of(request.headers)
     if is_json(media_type, body):
         options = parse_json(body, PredictRequest, '{"image": "<base64>"}')
         image, include_crops, max_faces = options.image, options.include_crops, options.max_faces
