@@ -108,6 +108,24 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
       return reply;
     },
 
+    /**
+     * POST /v1/model/explain: the occlusion map of one face, asked for when someone opens
+     * "Why?" (a map costs the server about 0.2 s a face, so predict does not ask for it).
+     * Resolves to the reply: {explanation, gender, confidence, probabilities, model}.
+     * @param {string} cropPng the face's crop_png from predict
+     */
+    async explain(cropPng, { signal } = {}) {
+      const reply = await request(
+        "/v1/model/explain",
+        { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify({ crop_png: cropPng }) },
+        { signal },
+      );
+      if (!reply.explanation || typeof reply.explanation !== "object") {
+        throw new ApiError("bad_response", "The reply has no explanation.", { status: 200 });
+      }
+      return reply;
+    },
+
     /** GET /v1/model: the model card. */
     modelCard({ signal } = {}) {
       return request("/v1/model", { headers: { Accept: "application/json" } }, { signal });

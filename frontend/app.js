@@ -16,9 +16,10 @@ import { ModelView } from "./model-view.js";
 import { PageView } from "./page-view.js";
 import { MAX_SIDE, preparePhoto } from "./photo.js";
 import { PhotoView } from "./photo-view.js";
-import { describeFaces, describeTimings, facesOf, percent } from "./results.js";
+import { describeFaces, describeTimings, explanationOf, facesOf, percent } from "./results.js";
 
 const MAX_FACES = 20;
+const EXPLANATIONS_KEPT = 40;
 const EIGENFACES_SHOWN = 8;
 const VIEW_BY_HASH = { "#how-it-works": "how-it-works" };
 const SOURCE_NAMES = { file: "photo", drop: "dropped photo", paste: "pasted image", camera: "camera picture" };
@@ -35,6 +36,11 @@ const explorerView = new ExplorerView(document);
 
 let run = 0; // the newest photo wins; replies to older ones are dropped
 let inFlight = null;
+// "Why?" asks for a face's map when first opened; a new photo aborts what is still coming.
+// Maps are kept by the face's crop, so the same face is never asked for twice.
+let shownFaces = [];
+let explaining = new AbortController();
+const explanations = new Map();
 let modelCard = null; // one request for the card, shared by the notes and "How it works"
 let howItWorksShown = false;
 // The eigenface explorer: the eigenfaces (loaded once), the faces of the last photo, and the
@@ -56,6 +62,9 @@ async function analyse(blob, source) {
   const mine = ++run;
   if (inFlight) inFlight.abort();
   inFlight = null;
+  explaining.abort();
+  explaining = new AbortController();
+  shownFaces = [];
   page.clearError();
   page.setBusy(`Reading the ${SOURCE_NAMES[source] || "photo"}…`);
 
@@ -85,7 +94,6 @@ async function analyse(blob, source) {
   try {
     reply = await api.predict(prepared.upload, {
       type: prepared.type, signal: controller.signal, maxFaces: MAX_FACES, includeCrops: true,
-      includeExplanation: true,
     });
   } catch (error) {
     if (mine === run && !isAbort(error)) showResultsError(error);
@@ -98,10 +106,33 @@ async function analyse(blob, source) {
   const faces = facesOf(reply);
   const sentences = describeFaces(faces, { limited: faces.length >= MAX_FACES });
   photo.showFaces(faces, sentences.photo);
+  shownFaces = faces;
   cards.show(faces);
   setExplorerFaces(faces);
   page.showSummary(faces.length, sentences, describeTimings(reply.timings_ms, performance.now() - started));
   if (reply.model && reply.model.version) page.setModelVersion(String(reply.model.version));
+}
+
+async function explainFace(index) {
+  const face = shownFaces[index];
+  if (!face || !face.cropPng) return;
+  const known = explanations.get(face.cropPng);
+  if (known) {
+    cards.showWhy(index, known);
+    return;
+  }
+  const mine = run;
+  cards.showWhyBusy(index);
+  try {
+    const reply = await api.explain(face.cropPng, { signal: explaining.signal });
+    const explanation = explanationOf(reply.explanation);
+    if (!explanation) throw { code: "bad_response" };
+    if (explanations.size >= EXPLANATIONS_KEPT) explanations.delete(explanations.keys().next().value);
+    explanations.set(face.cropPng, explanation);
+    if (mine === run) cards.showWhy(index, explanation);
+  } catch (error) {
+    if (mine === run && !isAbort(error)) cards.showWhyError(index, describeError(error).text);
+  }
 }
 
 function onInput(file, source) {
@@ -252,6 +283,7 @@ explorerView.bind({
   },
   reset: () => eigen && chooseExplorerFace(explorerView.choice),
 });
+cards.bindWhy(explainFace);
 cards.bindHighlight((index) => {
   photo.highlight(index);
   cards.highlight(index);

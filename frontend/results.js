@@ -46,8 +46,12 @@ export function imageSource(data) {
   return /^[A-Za-z0-9+/=\s]+$/.test(data) ? `data:image/png;base64,${data}` : null;
 }
 
-/** A face's explanation when its map is an image the page may show, else null. */
-function explanationOf(explanation) {
+/**
+ * An explanation (a face's in a predict reply, or /v1/model/explain's) when its map is an image
+ * the page may show, else null.
+ * @returns {{map: string, method: string, top_regions: object[]}|null}
+ */
+export function explanationOf(explanation) {
   if (!explanation || typeof explanation !== "object") return null;
   const map = imageSource(explanation.map_png);
   if (!map) return null;

@@ -1,10 +1,12 @@
-"""The page's explanations: "Why?" opens the occlusion map over a face's crop, and the
-eigenface explorer redraws a face and asks the model again as its sliders move."""
+"""The page's explanations: "Why?" asks /v1/model/explain for a face's occlusion map when it
+first opens and draws it over the crop, and the eigenface explorer redraws a face and asks the
+model again as its sliders move."""
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -30,9 +32,33 @@ def watch_decisions(page) -> list[dict]:
     return sent
 
 
-def test_why_shows_the_map_over_the_crop_from_the_keyboard(page, upload, single_face_photo,
-                                                          screenshot):
+def hold_explanations(page) -> list:
+    """Every POST /v1/model/explain the page sends, held until the test continues it."""
+    held = []
+    page.route("**/v1/model/explain", lambda route: held.append(route))
+    return held
+
+
+def wait_for(page, held: list, count: int) -> None:
+    for _ in range(100):  # route handlers run while Playwright is waiting on something
+        if len(held) >= count:
+            return
+        page.wait_for_timeout(50)
+    assert len(held) >= count, f"{len(held)} requests, expected {count}"
+
+
+def test_why_asks_for_the_map_on_first_open_and_draws_it_from_the_keyboard(
+        page, upload, single_face_photo, screenshot):
+    predictions = []
+    page.on("request", lambda r: predictions.append(r.url)
+            if urlsplit(r.url).path == "/v1/predict" else None)
+    held = hold_explanations(page)
     upload(page, single_face_photo)
+    [predict_url] = predictions
+    assert "include_explanation" not in parse_qs(urlsplit(predict_url).query), \
+        "the photo's answer must not wait for maps nobody asked for"
+    assert held == [], "no map is asked for before Why? opens"
+
     card = page.locator("#face-list > li").first
     button = card.get_by_role("button", name="Why?")
     expect(button).to_have_attribute("aria-expanded", "false")
@@ -43,9 +69,18 @@ def test_why_shows_the_map_over_the_crop_from_the_keyboard(page, upload, single_
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("aria-busy", "true")
+    expect(panel.get_by_role("status")).to_contain_text("Working out")
+    wait_for(page, held, 1)
+    crop = card.locator(".face-figures img").first.get_attribute("src")
+    assert crop == "data:image/png;base64," + json.loads(held[0].request.post_data)["crop_png"]
+    held[0].continue_()
+
     map_image = panel.locator("img.why-map")
+    expect(map_image).to_have_count(1)
     page.wait_for_function("img => img.complete && img.naturalWidth === 100",
                            arg=map_image.element_handle())
+    expect(panel).not_to_have_attribute("aria-busy", "true")
     assert map_image.get_attribute("alt").strip()
     assert "toward female" in panel.text_content() or "toward male" in panel.text_content() \
         or "barely moved" in panel.text_content()
@@ -55,6 +90,30 @@ def test_why_shows_the_map_over_the_crop_from_the_keyboard(page, upload, single_
 
     page.keyboard.press("Space")  # the same button closes it
     expect(panel).to_be_hidden()
+    page.keyboard.press("Enter")  # and opens it again, from what it already has
+    expect(map_image).to_be_visible()
+    page.wait_for_timeout(300)
+    assert len(held) == 1, "the map is asked for once per face"
+
+
+def test_a_new_photo_abandons_a_map_still_coming(page, upload, single_face_photo):
+    held = hold_explanations(page)
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url)
+            if urlsplit(r.url).path == "/v1/model/explain" else None)
+    upload(page, single_face_photo)
+    page.locator("#face-list > li").first.get_by_role("button", name="Why?").click()
+    wait_for(page, held, 1)
+
+    upload(page, single_face_photo)  # the same photo again: a new answer all the same
+    for _ in range(40):
+        if failed:
+            break
+        page.wait_for_timeout(50)
+    assert failed, "the map asked for the old photo is aborted"
+    expect(page.locator("#face-list > li")).not_to_have_count(0)
+    expect(page.locator(".why-panel[data-state=busy]")).to_have_count(0)
+    expect(page.locator(".why-panel[data-state=error]")).to_have_count(0)
 
 
 def test_the_explorer_moves_the_mean_face_with_the_keyboard(page, base_url, screenshot):

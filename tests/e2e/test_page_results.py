@@ -246,8 +246,8 @@ def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_pat
     assert request.status == 200
     assert request.body == path.read_bytes()
     assert request.headers["content-type"] == "image/jpeg"
-    assert parse_qs(urlsplit(request.url).query) == {
-        "include_crops": ["true"], "include_explanation": ["true"], "max_faces": ["20"]}
+    # No include_explanation: "Why?" asks /v1/model/explain for one face when it opens.
+    assert parse_qs(urlsplit(request.url).query) == {"include_crops": ["true"], "max_faces": ["20"]}
     expect(page.locator("#face-list > li")).not_to_have_count(0)
     expect(page.locator("#face-list img").first).to_have_js_property("complete", True)
     expect(page.locator("#photo-caption")).to_contain_text(f"{MAX_SIDE}×")

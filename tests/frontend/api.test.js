@@ -119,3 +119,30 @@ test("eigenfaces resolves to the bytes; an error reply still becomes an ApiError
   const missing = fakeFetch(() => json(404, { error: { code: "not_found", message: "No." } }));
   await assert.rejects(createApi({ fetchImpl: missing.fetchImpl }).eigenfaces(), { code: "not_found" });
 });
+
+test("predict does not ask for explanations unless told to", async () => {
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { faces: [] }));
+  await createApi({ fetchImpl }).predict(new Blob(["x"]), { includeCrops: true });
+  assert.equal(new URL(calls[0].url, "https://site.example").searchParams.has("include_explanation"), false);
+});
+
+test("explain posts one face's crop as JSON to a path on the page's origin", async () => {
+  const explanation = { map_png: "iVBORw0", method: "Occlusion", top_regions: [] };
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { explanation, gender: "female", confidence: 0.7 }));
+  const controller = new AbortController();
+  const reply = await createApi({ fetchImpl }).explain("iVBORw0", { signal: controller.signal });
+  assert.deepEqual(reply.explanation, explanation);
+  assert.equal(calls[0].url, "/v1/model/explain");
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].init.headers["Content-Type"], "application/json");
+  assert.deepEqual(JSON.parse(calls[0].init.body), { crop_png: "iVBORw0" });
+  controller.abort();
+  assert.ok(calls[0].init.signal.aborted, "the caller's signal reaches fetch");
+});
+
+test("an explain reply without an explanation is a bad response", async () => {
+  const { fetchImpl } = fakeFetch(() => json(200, { gender: "male" }));
+  await assert.rejects(createApi({ fetchImpl }).explain("iVBORw0"), { code: "bad_response" });
+  const refused = fakeFetch(() => json(422, { error: { code: "invalid_crop", message: "Not a crop." } }));
+  await assert.rejects(createApi({ fetchImpl: refused.fetchImpl }).explain("x"), { code: "invalid_crop", status: 422 });
+});
