@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline", "api", "runtime", "site"]
+ALL = ["pipeline", "api", "runtime", "site", "explain"]
 
 
 def main(argv: list[str]) -> int:

@@ -53,13 +53,15 @@ function parseJson(text) {
 export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
   const doFetch = fetchImpl || ((...args) => globalThis.fetch(...args));
 
-  async function request(path, init, { signal } = {}) {
+  async function request(path, init, { signal, binary = false } = {}) {
     const timeout = AbortSignal.timeout(timeoutMs);
     let response;
     let text;
+    let bytes;
     try {
       response = await doFetch(path, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      text = await response.text();
+      if (binary && response.ok) bytes = await response.arrayBuffer();
+      else text = await response.text();
     } catch (err) {
       if (signal && signal.aborted) throw err;
       if (timeout.aborted) {
@@ -68,6 +70,7 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
       throw new ApiError("network_error", "The server could not be reached.", { cause: err });
     }
 
+    if (bytes) return bytes;
     const body = parseJson(text);
     if (!response.ok) {
       throw new ApiError(codeFor(response.status, body), messageOf(response.status, body), { status: response.status });
@@ -83,11 +86,13 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
      * POST /v1/predict with the photo itself as the body (no base64, no JSON around it) and
      * the options in the query string; resolves to the reply object.
      * @param {Blob} blob the photo as photo.js prepared it
-     * @param {{type?: string, signal?: AbortSignal, maxFaces?: number, includeCrops?: boolean}} options
+     * @param {{type?: string, signal?: AbortSignal, maxFaces?: number, includeCrops?: boolean,
+     *   includeExplanation?: boolean}} options
      *   type: the photo's media type (image/jpeg, image/png, image/webp or image/bmp)
      */
-    async predict(blob, { type, signal, maxFaces = 20, includeCrops = true } = {}) {
+    async predict(blob, { type, signal, maxFaces = 20, includeCrops = true, includeExplanation = false } = {}) {
       const query = new URLSearchParams({ include_crops: String(includeCrops), max_faces: String(maxFaces) });
+      if (includeExplanation) query.set("include_explanation", "true");
       const reply = await request(
         `/v1/predict?${query}`,
         {
@@ -103,9 +108,48 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
       return reply;
     },
 
+    /**
+     * POST /v1/model/explain: the occlusion map of one face, asked for when someone opens
+     * "Why?" (a map costs the server about 0.2 s a face, so predict does not ask for it).
+     * Resolves to the reply: {explanation, gender, confidence, probabilities, model}.
+     * @param {string} cropPng the face's crop_png from predict
+     */
+    async explain(cropPng, { signal } = {}) {
+      const reply = await request(
+        "/v1/model/explain",
+        { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify({ crop_png: cropPng }) },
+        { signal },
+      );
+      if (!reply.explanation || typeof reply.explanation !== "object") {
+        throw new ApiError("bad_response", "The reply has no explanation.", { status: 200 });
+      }
+      return reply;
+    },
+
     /** GET /v1/model: the model card. */
     modelCard({ signal } = {}) {
       return request("/v1/model", { headers: { Accept: "application/json" } }, { signal });
+    },
+
+    /** GET /v1/model/eigenfaces.bin: resolves to its bytes (an ArrayBuffer). */
+    eigenfaces({ signal } = {}) {
+      return request("/v1/model/eigenfaces.bin", { headers: { Accept: "application/octet-stream" } }, { signal, binary: true });
+    },
+
+    /**
+     * POST /v1/model/decide: the calibrated probabilities of a face with edited eigenface
+     * weights. The face is its crop_png from predict (the server keeps nothing between
+     * requests); without one, the mean face.
+     * @param {{cropPng?: string|null, weights: number[]}} face
+     */
+    decide({ cropPng = null, weights }, { signal } = {}) {
+      const body = { eigenface_weights: weights };
+      if (cropPng) body.crop_png = cropPng;
+      return request(
+        "/v1/model/decide",
+        { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) },
+        { signal },
+      );
     },
 
     meanFaceUrl() {

@@ -47,9 +47,27 @@ export function imageSource(data) {
 }
 
 /**
+ * An explanation (a face's in a predict reply, or /v1/model/explain's) when its map is an image
+ * the page may show, else null.
+ * @returns {{map: string, method: string, top_regions: object[]}|null}
+ */
+export function explanationOf(explanation) {
+  if (!explanation || typeof explanation !== "object") return null;
+  const map = imageSource(explanation.map_png);
+  if (!map) return null;
+  return {
+    map,
+    method: typeof explanation.method === "string" ? explanation.method : "",
+    top_regions: Array.isArray(explanation.top_regions) ? explanation.top_regions : [],
+  };
+}
+
+/**
  * The faces of a /v1/predict reply, as the views draw them.
  * @returns {Array<{number: number, label: string, confidence: number, percent: string,
- *   probabilities: string, rel: object, box: object, crop: string|null, eigenface: string|null}>}
+ *   probabilities: string, rel: object, box: object, crop: string|null, eigenface: string|null,
+ *   cropPng: string|null, weights: number[]|null,
+ *   explanation: {map: string, method: string, top_regions: object[]}|null}>}
  */
 export function facesOf(reply) {
   return reply.faces.map((face, index) => {
@@ -69,6 +87,9 @@ export function facesOf(reply) {
       box: face.box || {},
       crop: imageSource(face.crop_png),
       eigenface: imageSource(face.eigenface_png),
+      cropPng: typeof face.crop_png === "string" && imageSource(face.crop_png) ? face.crop_png : null,
+      weights: Array.isArray(face.eigenface_weights) && face.eigenface_weights.every(Number.isFinite) ? face.eigenface_weights : null,
+      explanation: explanationOf(face.explanation),
     };
   });
 }

@@ -45,3 +45,25 @@ def jpeg_with_orientation(rgb: np.ndarray, orientation: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encode(rgb, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def first_face_crops(folder, preprocessing, count: int, stride: int) -> list[np.ndarray]:
+    """Model inputs of the largest face in every ``stride``-th photo of ``folder``/female and
+    ``folder``/male (sorted), up to ``count // 2`` of each label; photos without a face are
+    skipped."""
+    from pathlib import Path
+
+    from facegender.faces import find_faces
+    from facegender.imaging import decode_image
+
+    crops = []
+    for label in ("female", "male"):
+        found = 0
+        for path in sorted((Path(folder) / label).glob("*.jpg"))[::stride]:
+            faces = find_faces(decode_image(path.read_bytes()).pixels, preprocessing)
+            if faces:
+                crops.append(faces[0].crop)
+                found += 1
+            if found == count // 2:
+                break
+    return crops

@@ -236,11 +236,25 @@ class FaceModel:
         Each face and its mirror image (when the model averages both) go through the channels
         as one batch, and their kernel rows are one matrix product.
         """
+        return self.predict_codes(self.transform(self.served_batch(faces)))
+
+    def served_batch(self, faces: np.ndarray) -> np.ndarray:
+        """The faces the model evaluates for n faces: the faces, then their mirror images
+        when the model averages both. Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
         faces = _as_faces(faces)
-        n = len(faces)
-        batch = np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
-        decision = self.decide(self.transform(batch))
+        return np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
+
+    def predict_codes(self, codes: np.ndarray) -> FacePredictions:
+        """Labels, probabilities and decisions from the codes of :meth:`served_batch`'s faces.
+
+        Parameters
+        ----------
+        codes : ndarray of shape (n or 2n, sum of the channels' n_components)
+            As :meth:`transform` gives them, faces first, then their mirrors.
+        """
+        decision = self.decide(codes)
         if self.mirror_average:
+            n = len(decision) // 2
             decision = 0.5 * (decision[:n] + decision[n:])
         probabilities = self.probabilities(decision)
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
@@ -261,6 +275,48 @@ class FaceModel:
         pixels = self.eigenfaces
         rebuilt = pixels.inverse_transform(pixels.transform(_as_faces(faces)))
         return rebuilt.reshape(-1, FACE_SIZE, FACE_SIZE)
+
+    def eigenface_weights(self, faces: np.ndarray, count: int | None = None) -> np.ndarray:
+        """Each face's weights on the first ``count`` eigenfaces, in standard deviations of the
+        training faces along each one (its PCA coordinates over ``sqrt(explained_variance_)``,
+        whatever scale the model's codes use).
+
+        Returns
+        -------
+        ndarray of shape (n, count)
+        """
+        pixels = self.eigenfaces
+        faces = _as_faces(faces).reshape(-1, FACE_SIZE * FACE_SIZE)
+        coordinates = (faces - pixels.mean_) @ pixels.components_[:count].T
+        return coordinates / np.sqrt(pixels.explained_variance_[:coordinates.shape[1]])
+
+    def predict_edited(self, face: np.ndarray, weights) -> FacePredictions:
+        """Classify one face with its first ``len(weights)`` eigenface weights replaced.
+
+        The edit is a picture: the face plus the weighted eigenfaces that move its weights to
+        ``weights`` (the rest of its pixels, and its other eigenface weights, stay). The
+        pixels channel sees that picture, and its mirror image where the model averages both;
+        every other channel sees the face as it was (and its mirror), so only the eigenfaces
+        are edited. One batch, as :meth:`predict`.
+
+        Parameters
+        ----------
+        face : ndarray of shape (FACE_SIZE, FACE_SIZE), values in [0, 1]
+        weights : sequence of float, at most ``n_components`` long
+            In the units of :meth:`eigenface_weights`.
+        """
+        pixels = self.eigenfaces
+        face = _as_faces(face)[:1]
+        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+        count = len(weights)
+        change = (weights - self.eigenface_weights(face, count)[0]) \
+            * np.sqrt(pixels.explained_variance_[:count])
+        edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
+        originals, edits = self.served_batch(face), self.served_batch(edited)
+        return self.predict_codes(np.hstack([
+            channel.transform(edits if channel is pixels else originals)
+            for channel in self.channels
+        ]))
 
     def eigenface(self, index: int) -> np.ndarray:
         """Eigenface ``index`` rescaled to [0, 1] for display: shape (FACE_SIZE, FACE_SIZE)."""

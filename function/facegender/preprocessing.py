@@ -90,7 +90,13 @@ def crop_face(gray: np.ndarray, box: Box, params: CropParams = CropParams(),
     elif params.normalization == "clahe":
         tiles = (params.clahe_tiles, params.clahe_tiles)
         face = cv2.createCLAHE(clipLimit=params.clahe_clip, tileGridSize=tiles).apply(face)
-    return face.astype(np.float32) / np.float32(255.0)
+    return from_grey_levels(face)
+
+
+def from_grey_levels(face: np.ndarray) -> np.ndarray:
+    """8-bit grey levels as a model input: float32 in [0, 1], the exact values
+    :func:`crop_face` gives, so a crop sent back as its PNG is the same input again."""
+    return np.asarray(face, dtype=np.uint8).astype(np.float32) / np.float32(255.0)
 
 
 def _box_crop(gray: np.ndarray, box: Box, margin: float) -> np.ndarray:

@@ -9,13 +9,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .detection import Box, CascadePool, Cascades
+from .eigenfaces import EIGENFACES_SHOWN
+from .explain import Explanation, explain_face, map_png
 from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
-from .preprocessing import FACE_SIZE, to_png_gray
-from .errors import InvalidInput
+from .preprocessing import FACE_SIZE, from_grey_levels, to_png_gray
+from .errors import ImageTooLarge, InvalidInput
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
 from .telemetry import Telemetry
+
+#: Largest crop_png accepted by :meth:`FaceService.decide` and :meth:`FaceService.explain` (a
+#: 100x100 PNG is at most ~30 kB).
+MAX_CROP_BYTES = 100_000
 
 
 @dataclass
@@ -46,7 +52,7 @@ class FaceService:
         return cls(FaceModel.load(settings.model_dir), settings, telemetry or Telemetry())
 
     def classify(self, data: bytes | str, *, include_crops: bool = False,
-                 max_faces: int | None = None) -> dict:
+                 include_explanation: bool = False, max_faces: int | None = None) -> dict:
         """Find and classify every face in an image.
 
         Parameters
@@ -54,7 +60,11 @@ class FaceService:
         data : bytes or str
             Image bytes, base64 or a data URL.
         include_crops : bool
-            Add each face's model input and its eigenface reconstruction as base64 PNGs.
+            Add each face's model input and its eigenface reconstruction as base64 PNGs, and
+            its first eigenface weights.
+        include_explanation : bool
+            Add an occlusion map to each of the ``settings.max_explained_faces`` largest
+            faces (:func:`facegender.explain.explain_face`); implies ``include_crops``.
         max_faces : int, optional
             Classify at most this many faces, the largest first.
 
@@ -68,10 +78,61 @@ class FaceService:
             raise InvalidInput(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
                                f"got {max_faces}.", code="validation_error", status=422)
         with self._cascades.checkout() as cascades:
-            return self._classify(data, include_crops, max_faces, cascades)
+            return self._classify(data, include_crops or include_explanation,
+                                  include_explanation, max_faces, cascades)
 
-    def _classify(self, data: bytes | str, include_crops: bool, max_faces: int,
-                  cascades: Cascades) -> dict:
+    def decide(self, crop_png: str | None, weights: list[float]) -> dict:
+        """The calibrated probabilities of a face with its first eigenface weights edited.
+
+        Parameters
+        ----------
+        crop_png : str or None
+            The face as ``crop_png`` of a reply (a FACE_SIZE x FACE_SIZE image, base64); the
+            mean face when None. The server keeps nothing between requests, so the face
+            comes with every request and its other channels are computed from it again.
+        weights : list of float
+            Its first eigenface weights as edited (:meth:`FaceModel.predict_edited`).
+
+        Returns
+        -------
+        dict
+            ``gender``, ``confidence``, ``probabilities`` and ``model``, as the API reply.
+        """
+        model = self.model
+        if len(weights) > model.n_components:
+            raise InvalidInput(f"The model has {model.n_components} eigenfaces; got "
+                               f"{len(weights)} weights.", code="validation_error", status=422)
+        face = model.mean_face() if crop_png is None else _decode_crop(crop_png)
+        with self._cascades.checkout():  # a slot: the pool is the limit on concurrency
+            out = model.predict_edited(face, weights)
+        return {**_decision(model.classes, out.probabilities[0]),
+                "model": {"version": model.version}}
+
+    def explain(self, crop_png: str) -> dict:
+        """The occlusion map of one face, asked for after its prediction.
+
+        Parameters
+        ----------
+        crop_png : str
+            The face as ``crop_png`` of a reply (a FACE_SIZE x FACE_SIZE image, base64). It
+            is the very input the face was classified from, so the explanation is the one
+            ``include_explanation`` would have given it.
+
+        Returns
+        -------
+        dict
+            ``explanation`` (as a face's in the predict reply), ``gender``, ``confidence``,
+            ``probabilities`` (of the face whole, from the map's own batch) and ``model``.
+        """
+        face = _decode_crop(crop_png)
+        with self._cascades.checkout():  # a slot: the pool is the limit on concurrency
+            explained = explain_face(self.model, face)
+        return {"explanation": self._explanation_entry(explained),
+                **_decision(self.model.classes, explained.probabilities),
+                "model": {"version": self.model.version}}
+
+    def _classify(self, data: bytes | str, include_crops: bool, include_explanation: bool,
+                  max_faces: int, cascades: Cascades) -> dict:
         stage = self.telemetry.stage
         start = time.perf_counter()
         with stage("decode"):
@@ -87,6 +148,17 @@ class FaceService:
         with stage("classify"):
             faces = self._classify_found(image, found, include_crops)
         done = time.perf_counter()
+        timings = {
+            "decode": _ms(decoded - start),
+            "detect": _ms(detected - decoded),
+            "classify": _ms(done - detected),
+        }
+        if include_explanation:
+            with stage("explain"):
+                for face, found_face in zip(faces[:self.settings.max_explained_faces], found):
+                    face["explanation"] = self._explanation(found_face.crop)
+            timings["explain"] = _ms(time.perf_counter() - done)
+            done = time.perf_counter()
         return {
             "faces": faces,
             "image": {
@@ -96,12 +168,7 @@ class FaceService:
                 "orientation_applied": image.orientation_applied,
             },
             "model": {"version": self.model.version},
-            "timings_ms": {
-                "decode": _ms(decoded - start),
-                "detect": _ms(detected - decoded),
-                "classify": _ms(done - detected),
-                "total": _ms(done - start),
-            },
+            "timings_ms": {**timings, "total": _ms(done - start)},
         }
 
     def _classify_found(self, image: DecodedImage, found: list[FoundFace],
@@ -111,16 +178,30 @@ class FaceService:
         model = self.model
         crops = np.stack([face.crop for face in found])
         out = model.predict(crops)
-        rebuilt = model.reconstruct(crops) if include_crops else None
+        if include_crops:
+            rebuilt = model.reconstruct(crops)
+            weights = model.eigenface_weights(crops, EIGENFACES_SHOWN)
         faces = []
         for i in range(len(crops)):
-            face = _face_entry(found[i].box, image, model.classes, out.labels[i],
-                               out.probabilities[i])
+            face = _face_entry(found[i].box, image, model.classes, out.probabilities[i])
             if include_crops:
                 face["crop_png"] = _b64png(crops[i])
                 face["eigenface_png"] = _b64png(rebuilt[i])
+                face["eigenface_weights"] = [round(float(w), 4) for w in weights[i]]
             faces.append(face)
         return faces
+
+    def _explanation(self, crop: np.ndarray) -> dict:
+        return self._explanation_entry(explain_face(self.model, crop))
+
+    def _explanation_entry(self, explained: Explanation) -> dict:
+        return {
+            "method": explained.method,
+            "map_png": base64.b64encode(map_png(explained.effects, self.model.classes))
+                             .decode("ascii"),
+            "top_regions": explained.regions,
+            "patch_effects": [[round(float(v), 4) for v in row] for row in explained.effects],
+        }
 
 
 def use_one_thread_per_request() -> None:
@@ -136,7 +217,20 @@ def use_one_thread_per_request() -> None:
     cv2.setNumThreads(1)
 
 
-def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilities) -> dict:
+def _decode_crop(crop_png: str) -> np.ndarray:
+    """A crop_png back to the model input it was made from, value for value."""
+    wrong = InvalidInput(f"crop_png must be a {FACE_SIZE}x{FACE_SIZE} image, as crop_png in a "
+                         "/v1/predict reply.", code="invalid_crop", status=422)
+    try:
+        image = decode_image(crop_png, max_bytes=MAX_CROP_BYTES, max_pixels=FACE_SIZE ** 2)
+    except ImageTooLarge:
+        raise wrong from None
+    if image.pixels.shape != (FACE_SIZE, FACE_SIZE):
+        raise wrong
+    return from_grey_levels(image.pixels)
+
+
+def _face_entry(box: Box, image: DecodedImage, classes, probabilities) -> dict:
     full = _to_full_resolution(box, image)
     return {
         "box": full._asdict(),
@@ -146,8 +240,17 @@ def _face_entry(box: Box, image: DecodedImage, classes, label: str, probabilitie
             "width": round(full.width / image.width, 4),
             "height": round(full.height / image.height, 4),
         },
+        **_decision(classes, probabilities),
+    }
+
+
+def _decision(classes, probabilities) -> dict:
+    """``gender`` (the likelier label, as :meth:`FaceModel.predict` labels), ``confidence``
+    and ``probabilities``, as the replies give them."""
+    label = classes[int(np.argmax(probabilities))]
+    return {
         "gender": label,
-        "confidence": round(float(probabilities[classes.index(label)]), 4),
+        "confidence": round(float(np.max(probabilities)), 4),
         "probabilities": {c: round(float(p), 4) for c, p in zip(classes, probabilities)},
     }
 

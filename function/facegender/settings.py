@@ -46,6 +46,9 @@ class Settings:
     # PNG, turned or not (280 MB here), and near 16 for WebP, Pillow's decoder alone (650 MB).
     max_pixels: int = 40_000_000
     default_max_faces: int = 20
+    #: Faces per request that get an occlusion map (the largest): each costs the model about
+    #: two hundred evaluations (``python -m benchmarks explain``).
+    max_explained_faces: int = 5
     # Requests decoded and searched at once, each with its own cascades (service.py).
     max_concurrent: int = field(default_factory=_cpu_count)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)

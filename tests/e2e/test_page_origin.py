@@ -100,12 +100,17 @@ def test_page_works_under_the_deployed_csp(context_page, base_url, single_face_p
     expect(page.locator("#error")).to_be_hidden()
     expect(page.locator("#face-list > li")).not_to_have_count(0)
     expect(page.locator("#face-list img").first).to_have_js_property("naturalWidth", 100)
+    page.locator(".why-toggle").first.click()  # the occlusion map, a data: image
+    expect(page.locator(".why-map").first).to_have_js_property("naturalWidth", 100)
 
     page.click("#nav-how")
     pictures = page.locator("#gallery img")
     expect(pictures).not_to_have_count(0)
     for picture in pictures.all():  # (no wait_for_function: this CSP forbids its eval)
         expect(picture).to_have_js_property("naturalWidth", 100)
+    # The explorer's binary eigenfaces and its decisions are same-origin calls too.
+    expect(page.locator("#explorer")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#explorer-probability")).to_contain_text("%")
     assert violations == []
     # The same policy keeps the page from sending anything to another origin.
     blocked = page.evaluate(

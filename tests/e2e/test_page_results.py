@@ -107,7 +107,7 @@ def test_single_face_photo_shows_one_box_and_one_result_row(
     expect(page.locator("#error")).to_be_hidden()
 
     # The crop and its eigenface reconstruction arrived as real images.
-    loaded = rows.locator("img").evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    loaded = rows.locator(".face-figures img").evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
     assert loaded == [True, True]
 
     # One box, drawn in the label's colour on the face's left edge, wherever the photo is scaled.
@@ -246,15 +246,18 @@ def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_pat
     assert request.status == 200
     assert request.body == path.read_bytes()
     assert request.headers["content-type"] == "image/jpeg"
+    # No include_explanation: "Why?" asks /v1/model/explain for one face when it opens.
     assert parse_qs(urlsplit(request.url).query) == {"include_crops": ["true"], "max_faces": ["20"]}
     expect(page.locator("#face-list > li")).not_to_have_count(0)
     expect(page.locator("#face-list img").first).to_have_js_property("complete", True)
     expect(page.locator("#photo-caption")).to_contain_text(f"{MAX_SIDE}×")
 
 
-def test_face_cards_are_not_in_the_tab_order(page, upload, single_face_photo):
+def test_face_cards_are_not_in_the_tab_order_only_their_why_buttons(page, upload,
+                                                                     single_face_photo):
     upload(page, single_face_photo)
     cards = page.locator("#face-list > li")
     expect(cards).not_to_have_count(0)
     assert cards.evaluate_all("items => items.map((li) => li.tabIndex)") == [-1] * cards.count()
-    assert cards.locator("[tabindex], a, button, input").count() == 0
+    assert cards.locator("[tabindex], a, input").count() == 0
+    assert cards.locator("button").all_text_contents() == ["Why?"] * cards.count()

@@ -90,3 +90,59 @@ test("a 200 that is not JSON, or has no list of faces, is a bad response", async
   const odd = fakeFetch(() => json(200, { faces: "none" }));
   await assert.rejects(createApi({ fetchImpl: odd.fetchImpl }).predict(new Blob(["x"])), { code: "bad_response" });
 });
+
+test("predict asks for explanations in the query string when told to", async () => {
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { faces: [] }));
+  await createApi({ fetchImpl }).predict(new Blob(["x"]), { includeExplanation: true });
+  assert.equal(new URL(calls[0].url, "https://site.example").searchParams.get("include_explanation"), "true");
+});
+
+test("decide posts the crop and the edited weights as JSON to a path on the page's origin", async () => {
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { probabilities: { female: 0.6, male: 0.4 } }));
+  const api = createApi({ fetchImpl });
+  const reply = await api.decide({ cropPng: "iVBORw0", weights: [0.5, -1] });
+  assert.deepEqual(reply.probabilities, { female: 0.6, male: 0.4 });
+  assert.equal(calls[0].url, "/v1/model/decide");
+  assert.equal(calls[0].init.method, "POST");
+  assert.deepEqual(JSON.parse(calls[0].init.body), { eigenface_weights: [0.5, -1], crop_png: "iVBORw0" });
+  await api.decide({ weights: [0] });
+  assert.deepEqual(JSON.parse(calls[1].init.body), { eigenface_weights: [0] }, "no crop: the mean face");
+});
+
+test("eigenfaces resolves to the bytes; an error reply still becomes an ApiError", async () => {
+  const bytes = new Uint8Array([70, 71, 69, 70]);
+  const { calls, fetchImpl } = fakeFetch(() => new Response(bytes, { status: 200, headers: { "Content-Type": "application/octet-stream" } }));
+  const buffer = await createApi({ fetchImpl }).eigenfaces();
+  assert.ok(buffer instanceof ArrayBuffer);
+  assert.deepEqual([...new Uint8Array(buffer)], [70, 71, 69, 70]);
+  assert.equal(calls[0].url, "/v1/model/eigenfaces.bin");
+  const missing = fakeFetch(() => json(404, { error: { code: "not_found", message: "No." } }));
+  await assert.rejects(createApi({ fetchImpl: missing.fetchImpl }).eigenfaces(), { code: "not_found" });
+});
+
+test("predict does not ask for explanations unless told to", async () => {
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { faces: [] }));
+  await createApi({ fetchImpl }).predict(new Blob(["x"]), { includeCrops: true });
+  assert.equal(new URL(calls[0].url, "https://site.example").searchParams.has("include_explanation"), false);
+});
+
+test("explain posts one face's crop as JSON to a path on the page's origin", async () => {
+  const explanation = { map_png: "iVBORw0", method: "Occlusion", top_regions: [] };
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { explanation, gender: "female", confidence: 0.7 }));
+  const controller = new AbortController();
+  const reply = await createApi({ fetchImpl }).explain("iVBORw0", { signal: controller.signal });
+  assert.deepEqual(reply.explanation, explanation);
+  assert.equal(calls[0].url, "/v1/model/explain");
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].init.headers["Content-Type"], "application/json");
+  assert.deepEqual(JSON.parse(calls[0].init.body), { crop_png: "iVBORw0" });
+  controller.abort();
+  assert.ok(calls[0].init.signal.aborted, "the caller's signal reaches fetch");
+});
+
+test("an explain reply without an explanation is a bad response", async () => {
+  const { fetchImpl } = fakeFetch(() => json(200, { gender: "male" }));
+  await assert.rejects(createApi({ fetchImpl }).explain("iVBORw0"), { code: "bad_response" });
+  const refused = fakeFetch(() => json(422, { error: { code: "invalid_crop", message: "Not a crop." } }));
+  await assert.rejects(createApi({ fetchImpl: refused.fetchImpl }).explain("x"), { code: "invalid_crop", status: 422 });
+});

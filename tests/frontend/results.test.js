@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { describeFaces, describeTimings, facesOf, imageSource, percent } from "../../frontend/results.js";
+import { describeFaces, describeTimings, explanationOf, facesOf, imageSource, percent } from "../../frontend/results.js";
 
 test("percentages never claim certainty the model does not have", () => {
   assert.equal(percent(0.996), "99");
@@ -55,4 +55,16 @@ test("timings read as one line", () => {
     "Server 14.6 ms (decode 2.1 ms · detect 11.8 ms), round trip 140 ms",
   );
   assert.equal(describeTimings(null, NaN), "");
+});
+
+test("an explanation from /v1/model/explain is kept only with a map the page may show", () => {
+  const regions = [{ region: "eyes", push: "female", weight: 0.31 }];
+  assert.deepEqual(explanationOf({ map_png: "iVBORw0KGgo=", method: "Occlusion", top_regions: regions }), {
+    map: "data:image/png;base64,iVBORw0KGgo=", method: "Occlusion", top_regions: regions,
+  });
+  assert.equal(explanationOf({ map_png: "https://evil.example/x.png" }), null);
+  assert.equal(explanationOf(null), null);
+  assert.deepEqual(explanationOf({ map_png: "iVBORw0KGgo=", method: 3, top_regions: "eyes" }), {
+    map: "data:image/png;base64,iVBORw0KGgo=", method: "", top_regions: [],
+  });
 });

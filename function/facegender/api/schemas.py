@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -22,7 +22,12 @@ class PredictRequest(BaseModel):
     )
     include_crops: StrictBool = Field(
         False, description="Add each face's 100x100 model input and its eigenface "
-                           "reconstruction as base64 PNGs.")
+                           "reconstruction as base64 PNGs, and its first eigenface weights.")
+    include_explanation: StrictBool = Field(
+        False, description="Add an occlusion map of what moved the decision to each of the "
+                           "5 largest faces (about 0.2 s of server time a face). Implies "
+                           "include_crops. To explain one face only when wanted, send its "
+                           "crop_png to POST /v1/model/explain instead.")
     max_faces: StrictInt | None = Field(
         None, ge=1, le=MAX_FACES_LIMIT,
         description="Classify at most this many faces, largest first (default 20).")
@@ -42,6 +47,27 @@ class RelativeBox(BaseModel):
     height: float
 
 
+class Region(BaseModel):
+    region: Literal["forehead", "eyes", "nose", "mouth", "jaw", "hair/edges"] = Field(
+        description="A band of the eye-aligned crop, placed relative to its eye line.")
+    push: Literal["female", "male"] = Field(
+        description="The label hiding this region's patches moved the probability away from.")
+    weight: float = Field(ge=0, le=1, description="Share of the whole map's change.")
+
+
+class Explanation(BaseModel):
+    method: str = Field(description="How the map was computed, in one sentence.")
+    map_png: str = Field(
+        description="Base64 RGBA PNG, 100x100, aligned with crop_png: each patch in the colour "
+                    "of the label it pushed toward (female #c2410c, male #1d4ed8), as opaque "
+                    "as its effect is large next to the map's largest.")
+    top_regions: list[Region] = Field(description="At most 3, largest push first.")
+    patch_effects: list[list[float]] = Field(
+        description="10x10 grid, row by row: the calibrated probability of 'male' with the "
+                    "face whole minus with that 10x10 px patch hidden (positive: the patch "
+                    "pushed toward male, negative: toward female).")
+
+
 class Face(BaseModel):
     box: Box = Field(description="Pixels of the upright (EXIF-corrected) image.")
     box_relative: RelativeBox = Field(description="The box as fractions of the image size.")
@@ -52,6 +78,15 @@ class Face(BaseModel):
     probabilities: dict[str, float]
     crop_png: str | None = Field(None, description="Base64 PNG, only with include_crops.")
     eigenface_png: str | None = Field(None, description="Base64 PNG, only with include_crops.")
+    eigenface_weights: list[float] | None = Field(
+        None, description="The face's weights on the first eigenfaces of "
+                          "/v1/model/eigenfaces.bin, in standard deviations of the training "
+                          "faces; only with include_crops.")
+    explanation: Explanation | None = Field(
+        None, description="What moved the decision, only with include_explanation (for the "
+                          "5 largest faces; POST /v1/model/explain gives the same for one "
+                          "crop). It shows what the model looks at, not evidence about the "
+                          "person.")
 
 
 class ImageInfo(BaseModel):
@@ -69,6 +104,8 @@ class Timings(BaseModel):
     decode: float = Field(description="Validate and decode the image, in ms.")
     detect: float = Field(description="Find the faces, their eyes, and crop them, in ms.")
     classify: float = Field(description="Feature channels, SVM and calibration, in ms.")
+    explain: float | None = Field(None, description="The occlusion maps, in ms; only with "
+                                                    "include_explanation.")
     total: float
 
 
@@ -103,3 +140,52 @@ class Health(BaseModel):
     status: Literal["ok"]
     model_loaded: bool
     model_version: str
+
+
+class DecideRequest(BaseModel):
+    """``POST /v1/model/decide``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    eigenface_weights: list[Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False,
+                                                   strict=True)]] = Field(
+        min_length=1, max_length=1000,
+        description="The face's first eigenface weights as edited, in the units of "
+                    "eigenface_weights in a /v1/predict reply (at most the model's number of "
+                    "eigenfaces, each between -50 and 50).")
+    crop_png: StrictStr | None = Field(
+        None, min_length=1, max_length=200_000,
+        description="The face: crop_png from a /v1/predict reply (a 100x100 image, base64). "
+                    "Without it, the face is the mean face.")
+
+
+class DecideResponse(BaseModel):
+    gender: Literal["female", "male"] = Field(
+        description="The model's guess of apparent, binary gender presentation for the "
+                    "edited face; not a statement about anyone's identity.")
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
+    probabilities: dict[str, float]
+    model: ModelInfo
+
+
+class ExplainRequest(BaseModel):
+    """``POST /v1/model/explain``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crop_png: StrictStr = Field(
+        min_length=1, max_length=200_000,
+        description="The face: crop_png from a /v1/predict reply (a 100x100 image, base64).")
+
+
+class ExplainResponse(BaseModel):
+    explanation: Explanation = Field(
+        description="The same object as a face's explanation in /v1/predict with "
+                    "include_explanation. It shows what the model looks at, not evidence "
+                    "about the person.")
+    gender: Literal["female", "male"] = Field(
+        description="The model's guess of apparent, binary gender presentation for the face; "
+                    "not a statement about anyone's identity.")
+    confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
+    probabilities: dict[str, float]
+    model: ModelInfo

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Query, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import FaceGenderError, InvalidInput, UnsupportedMediaType
+from ...errors import UnsupportedMediaType
 from ...formats import FORMATS, MEDIA_TYPES
 from ...settings import MAX_FACES_LIMIT
+from ..bodies import is_json, media_type_of, parse_json
 from ..deps import ServiceDep
-from ..errors import describe_validation
 from ..schemas import ErrorResponse, PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
@@ -36,18 +33,21 @@ _BODY = {
 @router.post("/predict", response_model=PredictResponse, response_model_exclude_unset=True,
              responses=_ERRORS, openapi_extra=_BODY)
 async def predict(request: Request, service: ServiceDep, include_crops: bool = False,
+                  include_explanation: bool = False,
                   max_faces: int | None = Query(None, ge=1, le=MAX_FACES_LIMIT)) -> dict:
     """Classify every face in one photo.
 
-    Send JSON `{"image": "<base64 or data URL>", "include_crops": false, "max_faces": 20}`,
-    or the image file itself with its `image/*` content type (options then go in the query
-    string). No face is a 200 with `"faces": []`.
+    Send JSON `{"image": "<base64 or data URL>", "include_crops": false,
+    "include_explanation": false, "max_faces": 20}`, or the image file itself with its
+    `image/*` content type (options then go in the query string). No face is a 200 with
+    `"faces": []`.
     """
     body = await request.body()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if _is_json(media_type, body):
-        options = _parse_json(body)
+    media_type = media_type_of(request.headers)
+    if is_json(media_type, body):
+        options = parse_json(body, PredictRequest, '{"image": "<base64>"}')
         image, include_crops, max_faces = options.image, options.include_crops, options.max_faces
+        include_explanation = options.include_explanation
     elif media_type in RAW_IMAGE_TYPES or media_type == "":
         image = body
     else:
@@ -55,32 +55,8 @@ async def predict(request: Request, service: ServiceDep, include_crops: bool = F
             f"Content type {media_type!r} is not accepted. Send application/json with a base64 "
             "image, or the image itself as image/jpeg, image/png, image/webp or image/bmp.")
     reply = await run_in_threadpool(service.classify, image, include_crops=include_crops,
+                                    include_explanation=include_explanation,
                                     max_faces=max_faces)
     request.app.state.telemetry.record_prediction(reply)
     return reply
 
-
-def _is_json(media_type: str, body: bytes) -> bool:
-    if media_type == "application/json" or media_type.endswith("+json"):
-        return True
-    # API Gateway test events and some clients send JSON without a content type.
-    return media_type in ("", "text/plain") and body.lstrip()[:1] == b"{"
-
-
-def _parse_json(body: bytes) -> PredictRequest:
-    if not body.strip():
-        raise InvalidInput('The body is empty. Send JSON such as {"image": "<base64>"}.',
-                           code="invalid_json")
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise InvalidInput('The body is not valid JSON. Send {"image": "<base64>"}.',
-                           code="invalid_json") from None
-    if not isinstance(document, dict):
-        raise FaceGenderError('The JSON body must be an object such as {"image": "<base64>"}.',
-                              code="validation_error", status=422)
-    try:
-        return PredictRequest.model_validate(document)
-    except ValidationError as error:
-        raise FaceGenderError(describe_validation(error.errors()), code="validation_error",
-                              status=422) from None
