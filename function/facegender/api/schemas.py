@@ -159,13 +159,19 @@ class DecideRequest(BaseModel):
                     "Without it, the face is the mean face.")
 
 
-class DecideResponse(BaseModel):
+class Decision(BaseModel):
+    """The model's answer for one face, as in a /v1/predict face."""
+
     gender: Literal["female", "male"] = Field(
-        description="The model's guess of apparent, binary gender presentation for the "
-                    "edited face; not a statement about anyone's identity.")
+        description="The model's guess of apparent, binary gender presentation for the face; "
+                    "not a statement about anyone's identity.")
     confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
     probabilities: dict[str, float]
     model: ModelInfo
+
+
+class DecideResponse(Decision):
+    """The answer for the face with its eigenface weights edited."""
 
 
 class ExplainRequest(BaseModel):
@@ -178,14 +184,8 @@ class ExplainRequest(BaseModel):
         description="The face: crop_png from a /v1/predict reply (a 100x100 image, base64).")
 
 
-class ExplainResponse(BaseModel):
+class ExplainResponse(Decision):
     explanation: Explanation = Field(
         description="The same object as a face's explanation in /v1/predict with "
                     "include_explanation. It shows what the model looks at, not evidence "
                     "about the person.")
-    gender: Literal["female", "male"] = Field(
-        description="The model's guess of apparent, binary gender presentation for the face; "
-                    "not a statement about anyone's identity.")
-    confidence: float = Field(ge=0, le=1, description="Calibrated probability of `gender`.")
-    probabilities: dict[str, float]
-    model: ModelInfo
