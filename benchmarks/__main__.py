@@ -1,4 +1,4 @@
-"""``python -m benchmarks [pipeline|api|runtime]``: run benchmarks, print and save the figures."""
+"""``python -m benchmarks [pipeline|api|runtime|site|explain]``: run benchmarks, print and save the figures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// The webcam stream: ask for it, stop it, and name what went wrong. Showing it is view.js's job.
+// The webcam stream: ask for it, stop it, and name what went wrong. Showing it is camera-view.js's job.
 
 export class CameraError extends Error {
   constructor(code, message, { cause } = {}) {

@@ -185,6 +185,21 @@ def test_every_api_route_has_a_behaviour_to_the_http_api(resources):
     assert {"/v1/*", "/health"} <= paths
 
 
+def test_every_method_of_every_app_route_passes_cloudfront(resources):
+    """The behaviour each route of the app falls under (first match) allows its methods: a
+    POST under a GET-only behaviour gets CloudFront's 403, never the API."""
+    from facegender.api import create_app
+
+    paths = create_app().openapi()["paths"]
+    assert "/v1/model/explain" in paths and "/v1/predict" in paths
+    for path, operations in paths.items():
+        methods = {method.upper() for method in operations}
+        sample = re.sub(r"\{[^}]+\}", "0.png", path)
+        behaviour = behaviour_for(resources, sample)
+        assert behaviour["TargetOriginId"] == "http-api", path
+        assert methods <= set(behaviour["AllowedMethods"]), (path, methods)
+
+
 def test_predictions_are_never_cached_and_every_method_is_forwarded(resources):
     for path in ("/v1/predict", "/v1/unknown", "/health"):
         behaviour = behaviour_for(resources, path)
@@ -202,7 +217,7 @@ def test_only_the_model_card_and_pictures_are_cached_and_briefly(resources):
         assert behaviour_for(resources, path) is model, path
     assert behaviour_for(resources, "/v1/predict") is not model
     assert model["TargetOriginId"] == "http-api"
-    assert set(model["AllowedMethods"]) == {"GET", "HEAD"}
+    assert set(model["CachedMethods"]) == {"GET", "HEAD"}
     assert model["CachePolicyId"] == {"Ref": "ModelCachePolicy"}
     policy = resources["ModelCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert policy["MaxTTL"] <= 3600, "a new model's pictures show within the hour even unpurged"

@@ -17,3 +17,15 @@ def test_concurrency_above_64_is_refused_when_asked_for(monkeypatch):
     monkeypatch.setenv("FACEGENDER_MAX_CONCURRENT", "65")
     with pytest.raises(ValueError, match="FACEGENDER_MAX_CONCURRENT"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize("value", [0, -1, 101])
+def test_explained_faces_are_bounded(value):
+    """A negative count would slice off the last faces instead of keeping the first."""
+    with pytest.raises(ValueError, match="FACEGENDER_MAX_EXPLAINED_FACES"):
+        Settings(max_explained_faces=value)
+
+
+def test_explained_faces_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FACEGENDER_MAX_EXPLAINED_FACES", "2")
+    assert Settings.from_env().max_explained_faces == 2

@@ -25,9 +25,10 @@ class PredictRequest(BaseModel):
                            "reconstruction as base64 PNGs, and its first eigenface weights.")
     include_explanation: StrictBool = Field(
         False, description="Add an occlusion map of what moved the decision to each of the "
-                           "5 largest faces (about 0.2 s of server time a face). Implies "
-                           "include_crops. To explain one face only when wanted, send its "
-                           "crop_png to POST /v1/model/explain instead.")
+                           "largest faces (5 by default: FACEGENDER_MAX_EXPLAINED_FACES; "
+                           "about 0.2 s of server time a face). Implies include_crops. To "
+                           "explain one face only when wanted, send its crop_png to POST "
+                           "/v1/model/explain instead.")
     max_faces: StrictInt | None = Field(
         None, ge=1, le=MAX_FACES_LIMIT,
         description="Classify at most this many faces, largest first (default 20).")
@@ -84,7 +85,7 @@ class Face(BaseModel):
                           "faces; only with include_crops.")
     explanation: Explanation | None = Field(
         None, description="What moved the decision, only with include_explanation (for the "
-                          "5 largest faces; POST /v1/model/explain gives the same for one "
+                          "largest faces (5 by default); POST /v1/model/explain gives the same for one "
                           "crop). It shows what the model looks at, not evidence about the "
                           "person.")
 
