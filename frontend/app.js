@@ -7,16 +7,15 @@ import { createCamera } from "./camera.js";
 import { CameraView } from "./camera-view.js";
 import { FaceCards } from "./face-cards.js";
 import { InputView } from "./input-view.js";
-import { greyToRgba, parseEigenfaces, rebuild, sliderValue } from "./eigenfaces.js";
-import { ExplorerView, SLIDER_LIMIT } from "./explorer-view.js";
-import { latestOnly } from "./latest.js";
+import { createExplorer } from "./explorer.js";
+import { ExplorerView } from "./explorer-view.js";
 import { describeError } from "./messages.js";
 import { datasetNames, describeModelCard, eigenfaceCount, joinNames } from "./model-card.js";
 import { ModelView } from "./model-view.js";
 import { PageView } from "./page-view.js";
 import { MAX_SIDE, loadServerFormats, preparePhoto } from "./photo.js";
 import { PhotoView } from "./photo-view.js";
-import { describeFaces, describeTimings, explanationOf, facesOf, percent } from "./results.js";
+import { describeFaces, describeTimings, explanationOf, facesOf } from "./results.js";
 
 const MAX_FACES = 20;
 const EXPLANATIONS_KEPT = 40;
@@ -32,7 +31,7 @@ const photo = new PhotoView(document.getElementById("photo-canvas"));
 const cards = new FaceCards(document.getElementById("face-list"));
 const cameraView = new CameraView(document);
 const modelView = new ModelView(document);
-const explorerView = new ExplorerView(document);
+const explorer = createExplorer({ api, view: new ExplorerView(document) });
 loadServerFormats().then(({ accept }) => inputs.setAccept(accept));
 
 let run = 0; // the newest photo wins; replies to older ones are dropped
@@ -44,11 +43,6 @@ let explaining = new AbortController();
 const explanations = new Map();
 let modelCard = null; // one request for the card, shared by the notes and "How it works"
 let howItWorksShown = false;
-// The eigenface explorer: the eigenfaces (loaded once), the faces of the last photo, and the
-// face being edited: its base picture, its weights as received and as edited.
-let eigen = null;
-let explorerFaces = [];
-let edited = null;
 
 const isAbort = (error) => error && error.name === "AbortError";
 
@@ -109,7 +103,7 @@ async function analyse(blob, source) {
   photo.showFaces(faces, sentences.photo);
   shownFaces = faces;
   cards.show(faces);
-  setExplorerFaces(faces);
+  explorer.setFaces(faces);
   page.showSummary(faces.length, sentences, describeTimings(reply.timings_ms, performance.now() - started));
   if (reply.model && reply.model.version) page.setModelVersion(String(reply.model.version));
 }
@@ -197,7 +191,7 @@ async function showHowItWorks() {
     howItWorksShown = false; // tried again next time the view opens
     modelView.showCardError(describeError(error).text);
   }
-  showExplorer(card);
+  explorer.show(card);
   const count = Math.max(1, Math.min(EIGENFACES_SHOWN, eigenfaceCount(card) || EIGENFACES_SHOWN));
   modelView.showPictures([
     { src: api.meanFaceUrl(), caption: "Mean face", alt: "The mean face: the average of all training faces", wide: true },
@@ -207,60 +201,6 @@ async function showHowItWorks() {
       alt: `Eigenface ${i + 1}: a pattern of light and dark regions along which training faces varied`,
     })),
   ]);
-}
-
-// ---------------------------------------------------------------- the eigenface explorer
-
-function setExplorerFaces(faces) {
-  explorerFaces = faces.filter((f) => f.weights && f.cropPng && f.eigenface);
-  explorerView.setChoices([
-    { value: "mean", text: "The mean face" },
-    ...explorerFaces.map((f, i) => ({ value: String(i), text: `Face ${f.number} of your photo (${f.label} ${f.percent}%)` })),
-  ], explorerFaces.length ? "0" : "mean");
-  if (eigen) chooseExplorerFace(explorerView.choice).catch((error) => explorerView.showError(describeError(error).text));
-}
-
-const decide = latestOnly((face, signal) => api.decide(face, { signal }), {
-  wait: 150,
-  onResult: (reply) => {
-    const p = reply.probabilities || {};
-    const parts = Object.entries(p).filter(([, v]) => Number.isFinite(v)).map(([name, v]) => `${name} ${percent(v)}%`);
-    explorerView.showProbability(`The model's answer for this picture: ${parts.join(" · ")}`);
-  },
-  onError: (error) => explorerView.showError(describeError(error).text),
-});
-
-function redrawExplorer() {
-  const picture = rebuild(edited.base, eigen, edited.from, edited.to);
-  explorerView.draw(greyToRgba(picture), eigen.width, eigen.height);
-  explorerView.showProbability("Asking the model…", { busy: true });
-  decide({ cropPng: edited.cropPng, weights: edited.to });
-}
-
-async function chooseExplorerFace(choice) {
-  const face = choice === "mean" ? null : explorerFaces[Number(choice)];
-  const count = eigen.count;
-  const base = face ? await explorerView.greyOf(face.eigenface, eigen.width, eigen.height) : eigen.mean;
-  const from = face ? face.weights.slice(0, count) : new Array(count).fill(0);
-  edited = { base, from, to: from.slice(), cropPng: face ? face.cropPng : null };
-  explorerView.showSliders(from.map((w) => sliderValue(w, SLIDER_LIMIT)));
-  redrawExplorer();
-}
-
-async function showExplorer(card) {
-  const others = (Array.isArray(card && card.channels) ? card.channels : [])
-    .map((c) => c && c.name).filter((name) => typeof name === "string" && name !== "pixels");
-  explorerView.showNote(
-    others.length
-      ? `Only the eigenfaces part of the model sees your edits; its other features (${others.join(", ")}) still see the face as it was.`
-      : "The model sees the face only through its eigenface weights, so it sees every edit.",
-  );
-  try {
-    if (!eigen) eigen = parseEigenfaces(await api.eigenfaces());
-    await chooseExplorerFace(explorerView.choice);
-  } catch (error) {
-    explorerView.showError(describeError(error).text);
-  }
 }
 
 function showViewFromHash() {
@@ -275,15 +215,6 @@ inputs.bindFileChosen(onInput);
 inputs.bindDrop(onInput);
 inputs.bindPaste(onInput);
 cameraView.bind({ start: startCamera, capture: captureCamera, stop: stopCamera });
-explorerView.bind({
-  face: (choice) => eigen && chooseExplorerFace(choice).catch((error) => explorerView.showError(describeError(error).text)),
-  slide: (index, value) => {
-    if (!edited) return;
-    edited.to[index] = value;
-    redrawExplorer();
-  },
-  reset: () => eigen && chooseExplorerFace(explorerView.choice),
-});
 cards.bindWhy(explainFace);
 cards.bindHighlight((index) => {
   photo.highlight(index);
