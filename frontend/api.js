@@ -131,6 +131,11 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
       return request("/v1/model", { headers: { Accept: "application/json" } }, { signal });
     },
 
+    /** GET /v1/formats: the image formats the API decodes as they are. */
+    formats({ signal } = {}) {
+      return request("/v1/formats", { headers: { Accept: "application/json" } }, { signal });
+    },
+
     /** GET /v1/model/eigenfaces.bin: resolves to its bytes (an ArrayBuffer). */
     eigenfaces({ signal } = {}) {
       return request("/v1/model/eigenfaces.bin", { headers: { Accept: "application/octet-stream" } }, { signal, binary: true });

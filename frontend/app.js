@@ -13,7 +13,7 @@ import { describeError } from "./messages.js";
 import { datasetNames, describeModelCard, eigenfaceCount, joinNames } from "./model-card.js";
 import { ModelView } from "./model-view.js";
 import { PageView } from "./page-view.js";
-import { MAX_SIDE, loadServerFormats, preparePhoto } from "./photo.js";
+import { MAX_SIDE, preparePhoto, useServerFormats } from "./photo.js";
 import { PhotoView } from "./photo-view.js";
 import { describeFaces, describeTimings, explanationOf, facesOf } from "./results.js";
 
@@ -32,7 +32,7 @@ const cards = new FaceCards(document.getElementById("face-list"));
 const cameraView = new CameraView(document);
 const modelView = new ModelView(document);
 const explorer = createExplorer({ api, view: new ExplorerView(document) });
-loadServerFormats().then(({ accept }) => inputs.setAccept(accept));
+api.formats().then((reply) => inputs.setAccept(useServerFormats(reply))).catch(() => {});
 
 let run = 0; // the newest photo wins; replies to older ones are dropped
 let inFlight = null;

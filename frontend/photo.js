@@ -17,25 +17,20 @@ export class PhotoError extends Error {
 
 // What the browser can decode (and so convert to JPEG, which the API always takes).
 const BROWSER_FORMATS = new Set(["jpeg", "png", "webp", "bmp", "gif", "avif"]);
-// What the API decodes as it is: GET /v1/formats, read once by loadServerFormats.
-let serverFormats = Promise.resolve(new Set(["jpeg"]));
+// What the API decodes as it is (GET /v1/formats, given to useServerFormats); until then,
+// and if it never answers, everything is converted to JPEG.
+let serverFormats = new Set(["jpeg"]);
 
 /**
- * Ask the API which formats it decodes; files in those are uploaded as they are, others are
+ * Take the API's list of formats: files in those are uploaded as they are, others are
  * converted to JPEG first.
- * @returns {Promise<{names: Set<string>, accept: string}>} the format names, and the file
- *   picker's `accept` value offering them first
+ * @param {{formats: {name: string, media_types: string[]}[]}} reply GET /v1/formats
+ * @returns {string} the file picker's `accept` value, offering those formats first
  */
-export function loadServerFormats() {
-  const formats = fetch("/v1/formats")
-    .then((reply) => (reply.ok ? reply.json() : Promise.reject(new Error(`HTTP ${reply.status}`))))
-    .then(({ formats }) => ({
-      names: new Set(formats.map((f) => f.name)),
-      accept: [...formats.flatMap((f) => f.media_types), "image/gif", "image/avif", "image/*"].join(","),
-    }))
-    .catch(() => ({ names: new Set(["jpeg"]), accept: "image/*" })); // no list: convert everything
-  serverFormats = formats.then(({ names }) => names);
-  return formats;
+export function useServerFormats(reply) {
+  const formats = Array.isArray(reply && reply.formats) ? reply.formats : [];
+  serverFormats = new Set(["jpeg", ...formats.map((f) => f.name)]);
+  return [...formats.flatMap((f) => f.media_types), "image/gif", "image/avif", "image/*"].join(",");
 }
 
 const HEIF_BRANDS = new Set(["heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"]);
@@ -194,7 +189,7 @@ async function shrink(image) {
 export async function preparePhoto(blob) {
   if (!blob || blob.size === 0) throw new PhotoError("file_empty", "The file is empty.");
   const format = sniffFormat(await readHead(blob));
-  const uploadAsIs = (await serverFormats).has(format);
+  const uploadAsIs = serverFormats.has(format);
   if (!uploadAsIs && !BROWSER_FORMATS.has(format)) {
     throw new PhotoError(`file_${format}`, REFUSED[format] || REFUSED.unknown);
   }
