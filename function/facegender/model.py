@@ -154,6 +154,10 @@ class FaceModel:
     """
 
     def __init__(self, arrays, card: dict):
+        if card["preprocessing"]["face_size"] != FACE_SIZE:
+            raise ValueError(f"The model was trained on face_size "
+                             f"{card['preprocessing']['face_size']} crops; this code makes "
+                             f"{FACE_SIZE}")
         channels = [(Channel.from_dict(c), float(c["weight"])) for c in card["channels"]]
         if not channels or channels[0][0].name != "pixels":
             raise ValueError("The first channel of a model must be 'pixels' (the eigenfaces)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from facegender.model import PACKED_ARRAYS, FaceModel
+from facegender.model import PACKED_ARRAYS, FaceModel, loaded_arrays
 from facegender.preprocessing import FACE_SIZE, mirror
 from facegender.settings import DEFAULT_MODEL_DIR
 
@@ -52,13 +52,17 @@ def test_card_describes_the_model(model, card):
 
 def test_every_value_that_changes_what_the_model_sees_is_read_from_the_card(card):
     """A field missing from the card is an error, never a silent code default."""
-    arrays = dict(np.load(DEFAULT_MODEL_DIR / "model.npz"))
+    arrays = loaded_arrays(dict(np.load(DEFAULT_MODEL_DIR / "model.npz")))
     for section, field in (("detector", "min_neighbors"), ("eye_search", "max_eye"),
                            ("crop", "eye_span"), ("crop", "clahe_clip")):
         broken = json.loads(json.dumps(card))
         del broken["preprocessing"][section][field]
         with pytest.raises(ValueError, match=field):
             FaceModel(arrays, broken)
+    broken = json.loads(json.dumps(card))
+    broken["preprocessing"]["face_size"] = 64
+    with pytest.raises(ValueError, match="face_size"):
+        FaceModel(arrays, broken)
     broken = json.loads(json.dumps(card))
     del broken["channels"][0]["weight"]
     with pytest.raises(KeyError):
