@@ -47,7 +47,7 @@ def write_artifact(model: TrainedModel, card: dict, folder: Path) -> Path:
     """Write ``model.npz`` and ``model.json`` into ``folder``; returns the npz path."""
     folder.mkdir(parents=True, exist_ok=True)
     npz = folder / MODEL_FILE
-    # Packing is lossless: fit.store_in_float32 rounded the large arrays to packable values.
+    # Packing is lossless: fit.round_stored_arrays rounded the large arrays to packable values.
     np.savez(npz, **stored_arrays(model_arrays(model)))
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n",
                                     encoding="utf-8")

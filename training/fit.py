@@ -361,7 +361,7 @@ def round_for_storage(values: np.ndarray) -> np.ndarray:
     return rounded.view(np.float32).astype(np.float64)
 
 
-def store_in_float32(model: TrainedModel) -> TrainedModel:
+def round_stored_arrays(model: TrainedModel) -> TrainedModel:
     """Round the large fitted arrays (principal axes, support vectors) as they are stored.
 
     They are stored in three bytes a value (:func:`round_for_storage`) to keep ``model.npz``

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import CLASSES, data_root, load_split
+from .data import CLASSES, REPO_ROOT, data_root, load_split
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FLOOR_FILE = REPO_ROOT / "tests" / "data" / "accuracy_floor.json"
 CELEBA_IMAGES = 400
 #: How far under the floor a figure may fall (accuracy, as a fraction).

@@ -32,7 +32,7 @@ from .data import CLASSES, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split
 from .export import channel_records, model_arrays, write_artifact
 from .fit import (
-    SearchResult, TrainedModel, fit_final, grid_search, sample_weights, store_in_float32,
+    SearchResult, TrainedModel, fit_final, grid_search, sample_weights, round_stored_arrays,
 )
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
@@ -103,16 +103,17 @@ def run(options: Options) -> dict:
              search.candidates[chosen].describe(), search.mean[chosen], search.mean.max())
 
     with timer.stage("fit_and_calibrate"):
-        if len(search.index) < len(faces):  # a subsampled search: a second one, for calibration
-            search_all = grid_search(faces, fit_set.y, fit_set.group, weights,
-                                     [search.candidates[chosen]], n_splits=options.cv_splits,
-                                     n_jobs=options.n_jobs, mirror_average=recipe.mirror_average)
-            trained = fit_final(faces, fit_set.y, weights, search_all, 0, CLASSES,
-                                mirror_average=recipe.mirror_average, n_jobs=options.n_jobs)
-        else:
-            trained = fit_final(faces, fit_set.y, weights, search, chosen, CLASSES,
-                                mirror_average=recipe.mirror_average, n_jobs=options.n_jobs)
-        trained = store_in_float32(trained)
+        # Calibration takes the chosen candidate's out-of-fold decisions over every face: after
+        # a subsampled search, one more search of that candidate alone gives them.
+        calibration, index = search, chosen
+        if len(search.index) < len(faces):
+            calibration = grid_search(faces, fit_set.y, fit_set.group, weights,
+                                      [search.candidates[chosen]], n_splits=options.cv_splits,
+                                      n_jobs=options.n_jobs, mirror_average=recipe.mirror_average)
+            index = 0
+        trained = fit_final(faces, fit_set.y, weights, calibration, index, CLASSES,
+                            mirror_average=recipe.mirror_average, n_jobs=options.n_jobs)
+        trained = round_stored_arrays(trained)
         del faces
 
     card = _card(recipe, train, fit_set, search, chosen, trained)

@@ -42,7 +42,7 @@ def eigenfaces_bin(model: FaceModel, count: int = EIGENFACES_SHOWN) -> bytes:
     """The mean face and the first ``count`` eigenfaces in the format above."""
     pixels = model.eigenfaces
     count = min(count, model.n_components)
-    scale = np.sqrt(pixels.explained_variance_[:count])
+    scale = pixels.std_[:count]
     header = _HEADER.pack(MAGIC, FORMAT_VERSION, count, FACE_SIZE, FACE_SIZE)
     arrays = (scale, pixels.mean_, pixels.components_[:count])
     return header + b"".join(np.asarray(a, dtype="<f4").tobytes() for a in arrays)

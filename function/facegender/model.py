@@ -43,7 +43,7 @@ SVM_ARRAYS = (
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
 )
 #: The large arrays (principal axes, support vectors). Training rounds them to float32 values
-#: with 15 mantissa bits (``training.fit.store_in_float32``), whose low byte is zero, so each
+#: with 15 mantissa bits (``training.fit.round_stored_arrays``), whose low byte is zero, so each
 #: value is stored as its three high bytes: ``model.npz`` stays small without compression,
 #: which would cost 0.17 s of every cold start to undo (see :func:`pack_float24`).
 PACKED_ARRAYS = ("components_", "support_vectors_")
@@ -122,6 +122,8 @@ class ChannelProjection:
         self.components_ = np.asarray(components_, dtype=np.float64)
         self.explained_variance_ = np.asarray(explained_variance_, dtype=np.float64)
         self.code_scale_ = np.asarray(code_scale_, dtype=np.float64)
+        #: Each axis's standard deviation over the training set: one unit of a weight.
+        self.std_ = np.sqrt(self.explained_variance_)
         # Scale and weight folded into the axes: one matrix product a channel.
         self._projection = (self.components_ / self.code_scale_[:, None]).T * self.weight
         self._offset = self.mean_ @ self._projection
@@ -294,7 +296,7 @@ class FaceModel:
         pixels = self.eigenfaces
         faces = _as_faces(faces).reshape(-1, FACE_SIZE * FACE_SIZE)
         coordinates = (faces - pixels.mean_) @ pixels.components_[:count].T
-        return coordinates / np.sqrt(pixels.explained_variance_[:coordinates.shape[1]])
+        return coordinates / pixels.std_[:coordinates.shape[1]]
 
     def predict_edited(self, face: np.ndarray, weights) -> FacePredictions:
         """Classify one face with its first ``len(weights)`` eigenface weights replaced.
@@ -315,8 +317,7 @@ class FaceModel:
         face = _as_faces(face)[:1]
         weights = np.asarray(weights, dtype=np.float64).reshape(-1)
         count = len(weights)
-        change = (weights - self.eigenface_weights(face, count)[0]) \
-            * np.sqrt(pixels.explained_variance_[:count])
+        change = (weights - self.eigenface_weights(face, count)[0]) * pixels.std_[:count]
         edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
         originals, edits = self.served_batch(face), self.served_batch(edited)
         return self.predict_codes(np.hstack([

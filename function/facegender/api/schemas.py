@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from ..explain import REGIONS
 from ..formats import FORMAT_NAMES, LABELS
 from ..settings import MAX_FACES_LIMIT
 
@@ -49,7 +50,7 @@ class RelativeBox(BaseModel):
 
 
 class Region(BaseModel):
-    region: Literal["forehead", "eyes", "nose", "mouth", "jaw", "hair/edges"] = Field(
+    region: Literal[REGIONS] = Field(
         description="A band of the eye-aligned crop, placed relative to its eye line.")
     push: Literal["female", "male"] = Field(
         description="The label hiding this region's patches moved the probability away from.")
@@ -124,6 +125,10 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+#: The error replies of a route that reads a request body (OpenAPI ``responses``).
+BODY_ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422)}
 
 
 class ImageFormatOut(BaseModel):

@@ -16,7 +16,7 @@ from ...model import FaceModel
 from ...preprocessing import to_png_gray
 from ..bodies import json_only, media_type_of
 from ..deps import ServiceDep
-from ..schemas import (DecideRequest, DecideResponse, ErrorResponse, ExplainRequest,
+from ..schemas import (BODY_ERRORS, DecideRequest, DecideResponse, ErrorResponse, ExplainRequest,
                        ExplainResponse)
 
 router = APIRouter(prefix="/model", tags=["model"])
@@ -30,7 +30,6 @@ BINARY = {
         "eigenfaces[k][height*width] (each of unit length). A face is the mean plus "
         "sum(weight[i] * scale[i] * eigenface[i]) plus what later eigenfaces add."),
 }
-_JSON_ERRORS = {status: {"model": ErrorResponse} for status in (400, 413, 415, 422)}
 _DECIDE_EXAMPLE = '{"eigenface_weights": [0.5, -1.2], "crop_png": "<crop_png from /v1/predict>"}'
 _EXPLAIN_EXAMPLE = '{"crop_png": "<crop_png from /v1/predict>"}'
 
@@ -77,7 +76,7 @@ def eigenfaces_binary(service: ServiceDep) -> Response:
                              "ETag": f'"{service.model.version}"'})
 
 
-@router.post("/decide", response_model=DecideResponse, responses=_JSON_ERRORS,
+@router.post("/decide", response_model=DecideResponse, responses=BODY_ERRORS,
              openapi_extra=_json_body(DecideRequest))
 async def decide(request: Request, service: ServiceDep) -> dict:
     """The calibrated probability of one face with its first eigenface weights edited.
@@ -93,7 +92,7 @@ async def decide(request: Request, service: ServiceDep) -> dict:
     return await run_in_threadpool(service.decide, options.crop_png, options.eigenface_weights)
 
 
-@router.post("/explain", response_model=ExplainResponse, responses=_JSON_ERRORS,
+@router.post("/explain", response_model=ExplainResponse, responses=BODY_ERRORS,
              openapi_extra=_json_body(ExplainRequest))
 async def explain(request: Request, service: ServiceDep) -> dict:
     """The occlusion map of one face, for a page that asks only when someone wants to know why.
