@@ -1,6 +1,8 @@
 // What the page says about an explanation (the occlusion map of a face): one plain sentence
 // from its top regions, and what the map is and is not. Plain functions, no DOM.
 
+import { joinNames } from "./model-card.js";
+
 const REGION_WORDS = {
   forehead: "the forehead",
   eyes: "the eyes and brows",
@@ -25,11 +27,6 @@ function regionPhrase({ region, push, weight }) {
   return `${REGION_WORDS[region]} (toward ${push}, ${Math.round(weight * 100)}%)`;
 }
 
-/** ["a", "b", "c"] -> "a, b and c" */
-function joinAnd(items) {
-  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
-}
-
 /**
  * One plain sentence about what moved the model's answer, and the caveat that goes with it.
  * @returns {{sentence: string, caveat: string}}
@@ -37,7 +34,7 @@ function joinAnd(items) {
 export function describeExplanation(explanation) {
   const regions = regionsOf(explanation);
   const sentence = regions.length
-    ? `Hiding parts of the picture moved the model's answer most at ${joinAnd(regions.map(regionPhrase))}.`
+    ? `Hiding parts of the picture moved the model's answer most at ${joinNames(regions.map(regionPhrase))}.`
     : "Hiding any one part of the picture barely moved the model's answer.";
   return {
     sentence,

@@ -7,7 +7,7 @@ import { greyToRgba, parseEigenfaces, rebuild, sliderValue } from "./eigenfaces.
 import { SLIDER_LIMIT } from "./explorer-view.js";
 import { latestOnly } from "./latest.js";
 import { describeError } from "./messages.js";
-import { percent } from "./results.js";
+import { probabilitiesText } from "./results.js";
 
 /**
  * @param {{api: object, view: import("./explorer-view.js").ExplorerView}} parts
@@ -22,9 +22,7 @@ export function createExplorer({ api, view }) {
   const decide = latestOnly((face, signal) => api.decide(face, { signal }), {
     wait: 150,
     onResult: (reply) => {
-      const p = reply.probabilities || {};
-      const parts = Object.entries(p).filter(([, v]) => Number.isFinite(v)).map(([name, v]) => `${name} ${percent(v)}%`);
-      view.showProbability(`The model's answer for this picture: ${parts.join(" · ")}`);
+      view.showProbability(`The model's answer for this picture: ${probabilitiesText(reply.probabilities)}`);
     },
     onError: showError,
   });

@@ -14,6 +14,14 @@ export function formatMs(ms) {
   return n >= 100 ? `${Math.round(n)} ms` : `${n.toFixed(1)} ms`;
 }
 
+/** {female: 0.87, male: 0.13} -> "female 87% · male 13%" */
+export function probabilitiesText(probabilities) {
+  return Object.entries(probabilities || {})
+    .filter(([, p]) => Number.isFinite(p))
+    .map(([name, p]) => `${name} ${percent(p)}%`)
+    .join(" · ");
+}
+
 /** "Server 14.6 ms (decode 2.1 ms · detect 11.8 ms), round trip 40.2 ms" */
 export function describeTimings(timings, roundTripMs) {
   const parts = [];
@@ -79,10 +87,7 @@ export function facesOf(reply) {
       label,
       confidence,
       percent: percent(confidence),
-      probabilities: Object.entries(probabilities)
-        .filter(([, p]) => typeof p === "number")
-        .map(([name, p]) => `${name} ${percent(p)}%`)
-        .join(" · "),
+      probabilities: probabilitiesText(probabilities),
       rel: relativeBox(face, reply.image),
       box: face.box || {},
       crop: imageSource(face.crop_png),
