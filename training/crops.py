@@ -27,6 +27,8 @@ from facegender.imaging import decode_image
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face
 from facegender.service import use_one_thread_per_request
 
+from . import degrade
+
 CHUNK = 64
 #: The serving modules between an image file and its crop.
 CROP_MODULES = ("imaging", "detection", "eyes", "preprocessing", "faces")
@@ -105,6 +107,27 @@ def seed_faces(paths: np.ndarray, detect: Callable[[np.ndarray], list[Box]], cro
     return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
 
 
+def degraded_faces(paths: np.ndarray, face_widths: np.ndarray, degradation: str,
+                   preprocessing: Preprocessing, *, memory: Memory, n_jobs: int = 2,
+                   desc: str = "degraded") -> np.ndarray:
+    """:func:`dataset_faces` of degraded copies of the photos (:mod:`training.degrade`).
+
+    Each photo is degraded before detection, with ``face_widths`` (its face's width as found
+    on the clean photo: the ``small`` and ``blur`` degradations scale with it), then goes
+    through the served path; NaN rows where no face is found in the copy (or none was in the
+    clean photo, NaN width).
+    """
+    chunks = [(paths[i:i + CHUNK].tolist(), face_widths[i:i + CHUNK])
+              for i in range(0, len(paths), CHUNK)]
+    digest = crop_code_digest() + hashlib.sha256(
+        Path(degrade.__file__).read_bytes()).hexdigest()[:16]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(memory.cache(_degraded_faces))(chunk, widths, degradation, preprocessing, digest)
+        for chunk, widths in chunks)
+    parts = list(tqdm(results, total=len(chunks), desc=desc, unit="chunk", leave=False))
+    return np.concatenate(parts) if parts else np.empty((0, FACE_SIZE, FACE_SIZE), np.float32)
+
+
 def found(faces: np.ndarray) -> np.ndarray:
     """Which rows of :func:`dataset_faces`' output hold a face."""
     return ~np.isnan(faces[:, 0, 0])
@@ -148,6 +171,21 @@ def _reframed(paths: list[str], framings: np.ndarray, crop: CropParams,
         box = Box(*(int(v) for v in where[:4]))
         eyes = None if np.isnan(where[4]) else Eyes((where[4], where[5]), (where[6], where[7]))
         faces[i] = crop_face(_gray(path), box, crop, eyes)
+    return faces
+
+
+def _degraded_faces(paths: list[str], face_widths: np.ndarray, degradation: str,
+                    preprocessing: Preprocessing, code_digest: str) -> np.ndarray:
+    del code_digest  # only part of the cache key
+    use_one_thread_per_request()
+    faces = np.full((len(paths), FACE_SIZE, FACE_SIZE), np.nan, dtype=np.float32)
+    for i, (path, width) in enumerate(zip(paths, face_widths)):
+        if np.isnan(width):
+            continue
+        gray = degrade.degrade(_gray(path), degradation, width, Path(path).name)
+        found_faces = find_faces(gray, preprocessing, max_faces=1)
+        if found_faces:
+            faces[i] = found_faces[0].crop
     return faces
 
 

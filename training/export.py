@@ -25,7 +25,7 @@ def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
         "support_vectors_": svm.support_vectors_,
         "dual_coef_": svm.dual_coef_,
         "intercept_": svm.intercept_,
-        "calibration_": np.array(model.calibration_ab),
+        "calibration_": np.array(model.calibration),
     })
     assert set(SVM_ARRAYS) <= set(arrays)
     return {name: np.ascontiguousarray(value, dtype=np.float64) for name, value in arrays.items()}

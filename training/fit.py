@@ -8,7 +8,7 @@ evaluates with numpy.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -135,11 +135,12 @@ class TrainedModel:
     """The full scikit-learn model: the pipeline, its calibration and how to apply them.
 
     ``decision(faces)`` averages the decision values of each face and its mirror image when
-    ``mirror_average`` is set; ``predict_proba`` applies the fitted sigmoid to them.
+    ``mirror_average`` is set; ``predict_proba`` applies the fitted sigmoid to them:
+    ``calibration`` is (a, b) with p(classes[1]) = 1 / (1 + exp(a * f + b)).
     """
 
     pipeline: Pipeline
-    calibrator: LogisticRegression
+    calibration: tuple[float, float]
     mirror_average: bool
     classes: tuple[str, str]
     candidate: Candidate
@@ -151,12 +152,22 @@ class TrainedModel:
         return values
 
     def predict_proba(self, faces: np.ndarray) -> np.ndarray:
-        return self.calibrator.predict_proba(self.decision(faces)[:, None])
+        a, b = self.calibration
+        positive = 1.0 / (1.0 + np.exp(a * self.decision(faces) + b))
+        return np.column_stack([1.0 - positive, positive])
 
-    @property
-    def calibration_ab(self) -> tuple[float, float]:
-        """(a, b) with p(classes[1]) = 1 / (1 + exp(a * f + b))."""
-        return -float(self.calibrator.coef_[0, 0]), -float(self.calibrator.intercept_[0])
+
+def calibrate_at(threshold: float, decisions: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt sigmoid ``p(classes[1]) = 1 / (1 + exp(a * f + b))`` whose midpoint is
+    ``threshold``: (a, b).
+
+    Only the slope is fitted, on out-of-fold decision values; the label, the argmax of the
+    probabilities, then changes exactly at the threshold (``training.fairness``).
+    """
+    shifted = (np.asarray(decisions, dtype=np.float64) - threshold)[:, None]
+    fit = LogisticRegression(C=1e6, fit_intercept=False).fit(shifted, y)
+    a = -float(fit.coef_[0, 0])
+    return a, -a * threshold
 
 
 def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
@@ -166,6 +177,23 @@ def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
     names, counts = np.unique(datasets, return_counts=True)
     per_name = dict(zip(names, len(datasets) / (len(names) * counts)))
     return np.array([per_name[d] for d in datasets])
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Extra faces a search scores out of fold and never trains on: degraded copies of
+    training photos (``training.degrade``), each scored by the fold model that did not see
+    its person.
+
+    Attributes
+    ----------
+    faces : ndarray of shape (m, FACE_SIZE, FACE_SIZE)
+    owner : ndarray of int, shape (m,)
+        The index, among the search's faces, of the clean face of the same photo.
+    """
+
+    faces: np.ndarray
+    owner: np.ndarray
 
 
 @dataclass
@@ -185,6 +213,10 @@ class SearchResult:
         the calibration of the chosen candidate.
     n_support : list of int
         Support vectors of each candidate's SVM, averaged over the folds.
+    probe_decisions : ndarray of shape (n_candidates, m)
+        Out-of-fold decision values of the probes whose owner the search used.
+    probe_index : ndarray of int, shape (m,)
+        Those probes' rows in the :class:`Probes` given.
     """
 
     candidates: list[Candidate]
@@ -193,6 +225,8 @@ class SearchResult:
     y: np.ndarray
     decisions: np.ndarray
     n_support: list[int]
+    probe_decisions: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    probe_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @property
     def correct(self) -> np.ndarray:
@@ -222,6 +256,16 @@ class SearchResult:
         diff = self.correct[reference].astype(float) - self.correct[index]
         return float(diff.mean()), float(diff.std() / np.sqrt(len(diff)))
 
+    def tied_with_best(self) -> list[int]:
+        """The candidates less accurate than the best by at most one paired standard error."""
+        best = int(np.argmax(self.mean))
+        tied = []
+        for i in range(len(self.candidates)):
+            gap, error = self.paired_gap(i, best)
+            if gap <= error:
+                tied.append(i)
+        return tied
+
     def choose(self) -> int:
         """The candidate to fit: the cheapest among those tied with the best.
 
@@ -231,28 +275,48 @@ class SearchResult:
         the best accuracy.
         """
         means = self.mean
-        best = int(np.argmax(means))
-        tied = []
-        for i in range(len(means)):
-            gap, error = self.paired_gap(i, best)
-            if gap <= error:
-                tied.append(i)
-        return min(tied, key=lambda i: (self.cost(i), self.candidates[i].C, -means[i]))
+        return min(self.tied_with_best(),
+                   key=lambda i: (self.cost(i), self.candidates[i].C, -means[i]))
+
+    def extended(self, other: "SearchResult") -> "SearchResult":
+        """This search's candidates followed by ``other``'s, searched on the same faces and
+        folds (other sample weights, say), so all of them can be compared face by face."""
+        if not np.array_equal(self.index, other.index):
+            raise ValueError("searches over different faces cannot be compared face by face")
+        return SearchResult(
+            self.candidates + other.candidates,
+            np.vstack([self.fold_accuracy, other.fold_accuracy]), self.index, self.y,
+            np.vstack([self.decisions, other.decisions]), self.n_support + other.n_support,
+            np.vstack([self.probe_decisions, other.probe_decisions]), self.probe_index)
 
 
 def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
                 max_samples: int | None = None, n_splits: int = 3, n_jobs: int = 2,
-                mirror_average: bool = True) -> SearchResult:
+                mirror_average: bool = True, probes: Probes | None = None) -> SearchResult:
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
     (at the largest size any candidate asks for; a smaller size takes the leading codes, scaled
-    by :func:`code_scale` of their own variances), so a candidate costs its SVM fits alone. Test faces are scored as served: the decision values of
-    a face and of its mirror image, averaged.
+    by :func:`code_scale` of their own variances), so a candidate costs its SVM fits alone.
+    Test faces are scored as served: the decision values of a face and of its mirror image,
+    averaged. ``probes`` ride along as extra test rows of the fold that holds their owner:
+    never in a PCA or SVM fit. ``weights`` are the faces' sample weights, shape (n,), or one
+    row of them for each candidate, shape (n_candidates, n).
     """
     index = _subsample_by_group(groups, max_samples)
-    faces, y, groups, weights = faces[index], y[index], groups[index], weights[index]
+    weights = np.broadcast_to(weights, (len(candidates), len(groups)))[:, index]
+    faces, y, groups = faces[index], y[index], groups[index]
+    n = len(index)
     folds = list(GroupKFold(n_splits=n_splits).split(faces, y, groups))
+    probe_index = np.zeros(0, dtype=int)
+    if probes is not None:
+        position = np.full(int(max(index.max(), probes.owner.max())) + 1, -1)
+        position[index] = np.arange(n)
+        probe_index = np.flatnonzero(position[probes.owner] >= 0)
+        owner = position[probes.owner[probe_index]]
+        faces = np.concatenate([faces, probes.faces[probe_index]])
+        folds = [(train, np.concatenate([test, n + np.flatnonzero(np.isin(owner, test))]))
+                 for train, test in folds]
     sizes: dict[Channel, int] = {}
     for candidate in candidates:
         for spec in candidate.channels:
@@ -269,19 +333,21 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: codes[s.channel, f]
                                                 for s in candidates[i].channels},
-                                y, weights, folds[f], mirror_average)
+                                y, weights[i], folds[f], mirror_average)
         for i, f in jobs)
     accuracy = np.zeros((len(candidates), n_splits))
-    decisions = np.zeros((len(candidates), len(index)))
+    decisions = np.zeros((len(candidates), n + len(probe_index)))
     n_support = [0] * len(candidates)
     for (i, f), (decision, n_sv) in zip(jobs, results):
         test = folds[f][1]
         decisions[i, test] = decision
-        accuracy[i, f] = np.mean((decision > 0).astype(int) == y[test])
+        clean = test < n
+        accuracy[i, f] = np.mean((decision[clean] > 0).astype(int) == y[test[clean]])
         n_support[i] += n_sv // n_splits
         if f == n_splits - 1:
             log.info("grid %s: %.4f", candidates[i].describe(), accuracy[i].mean())
-    return SearchResult(list(candidates), accuracy, index, y, decisions, n_support)
+    return SearchResult(list(candidates), accuracy, index, y, decisions[:, :n], n_support,
+                        decisions[:, n:], probe_index)
 
 
 def _features_and_mirrored(faces, channel: Channel):
@@ -323,13 +389,15 @@ def _fit_and_score(candidate: Candidate, codes: dict, y, weights, fold, mirror_a
 
 
 def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
-              mirror_average: bool = True, n_jobs: int = 2) -> TrainedModel:
+              threshold: float = 0.0, mirror_average: bool = True,
+              n_jobs: int = 2) -> TrainedModel:
     """Fit the chosen candidate on every face, calibrated on its grouped out-of-fold decisions.
 
     The channels and their PCAs are fitted once on all training faces (unsupervised), then the
-    SVM. The Platt sigmoid is fitted on the decision values that the search's fold models gave
-    the faces they did not see (mirror-averaged as served), so calibration costs no extra fit;
-    it needs a search over every face.
+    SVM with the faces' ``weights``. The Platt sigmoid (:func:`calibrate_at` ``threshold``) is
+    fitted on the decision values that the search's fold models gave the faces they did not
+    see (mirror-averaged as served), each face counting once, so calibration costs no extra
+    fit; it needs a search over every face.
     """
     if len(search.index) != len(faces):
         raise ValueError("Calibration needs out-of-fold decisions for every training face: "
@@ -342,9 +410,9 @@ def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
     union.set_params(n_jobs=None)
     svm = _fit_svm(build_svm(candidate), codes, y, weights)
     oof = search.decisions[chosen][np.argsort(search.index)]
-    calibrator = LogisticRegression(C=1e6).fit(oof[:, None], y, sample_weight=weights)
     pipeline = Pipeline([("channels", union), ("svm", svm)])
-    return TrainedModel(pipeline, calibrator, mirror_average, tuple(classes), candidate)
+    return TrainedModel(pipeline, calibrate_at(threshold, oof, y), mirror_average,
+                        tuple(classes), candidate)
 
 
 def _fit_svm(svm, codes, y, weights):

@@ -32,6 +32,9 @@ class Recipe:
     grid : the candidates the grouped search compares (see :func:`grid`).
     balance_datasets : weigh each dataset's faces to the same total weight.
     mirror_average : average the decision values of each face and its mirror image.
+    probe_photos : photos per dataset and gender whose degraded copies probe each candidate
+        out of fold and set its fair threshold (``training.fairness``); 0 for none.
+    misread_strengths : the strengths of misread-group weights the search also tries.
     """
 
     name: str
@@ -40,6 +43,8 @@ class Recipe:
     mirror_average: bool = True
     balance_datasets: bool = False
     datasets: tuple[str, ...] = ("celeba", "utkface")
+    probe_photos: int = 0
+    misread_strengths: tuple[float, ...] = ()
 
 
 def grid(channel_sets, c_grid, gamma_grid) -> tuple[Candidate, ...]:

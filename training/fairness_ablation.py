@@ -1,0 +1,121 @@
+"""Ablation of the fairness levers with grouped cross-validation (issue: women read as men).
+
+``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]`` crops the
+training split with the served preprocessing (the cache ``make train`` fills), makes the
+degraded probes (``training.fairness``), then runs:
+
+1. the served candidate unweighted (the reference);
+2. the same candidate with misread-group weights of each strength, computed from the
+   reference's out-of-fold errors, and with CelebA's women weighted down (the "retouched =
+   female" cue);
+
+all on the same faces and folds. Each line: the fair threshold (equal women's and men's
+recall on the degraded probes), accuracy at 0 and at that threshold with its paired
+difference from the reference, UTKFace 13+ accuracy, the worst group's recall, the largest
+female-minus-male gap of a race or age band, and the probes' women's / men's recall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from joblib import Memory
+
+from .crops import dataset_faces_and_framings, found
+from .data import data_root, load_split
+from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
+from .fit import Candidate, grid_search
+from .pipeline import REPO_ROOT
+from .recipes import IMPROVED, SERVED_CHANNELS
+
+BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)
+CELEBA_WOMEN_WEIGHT = 0.5
+
+
+def _line(label, a, reference, probe_samples, probe_names) -> str:
+    diff = reference.right.astype(float) - a.right
+    gaps = [(g, p) for fam in ("race x gender", "age x gender") for g, p in a.table["gaps"][fam].items()]
+    worst_gap = min(gaps, key=lambda item: item[1])
+    probe = {}
+    for name in sorted(set(probe_names)):
+        mask = probe_names == name
+        probe[name] = "/".join(f"{100 * a.probe_right[mask & (probe_samples.y == i)].mean():.0f}"
+                               for i in (0, 1))
+    return (f"{label:34s} t {a.threshold:+.3f} | acc {100 * a.accuracy:.2f} "
+            f"({-100 * diff.mean():+.2f} +- {100 * diff.std() / np.sqrt(len(diff)):.2f}) | "
+            f"worst {a.worst_group} {100 * a.worst_recall:.1f} | "
+            f"f-m {worst_gap[0]} {worst_gap[1]:+.1f} | probes f/m " + " ".join(
+                f"{k} {v}" for k, v in probe.items()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m training.fairness_ablation",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=0,
+                        help="faces of whole people each search uses; 0 for all of them")
+    parser.add_argument("--strengths", default="0.5,1,2")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None, help="write every table here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    memory = Memory(REPO_ROOT / ".cache" / "joblib", verbose=0)
+    train = load_split(data_root(), "train")
+    faces, framings = dataset_faces_and_framings(
+        train.paths, IMPROVED.preprocessing, memory=memory, n_jobs=args.jobs, desc="faces train")
+    has_face = found(faces)
+    faces, framings, train = faces[has_face], framings[has_face], train.subset(has_face)
+    photos = probe_photos(train, np.ones(len(train), dtype=bool))
+    probes, probe_names_all = make_probes(train, photos, framings[:, 2],
+                                          IMPROVED.preprocessing, memory=memory,
+                                          n_jobs=args.jobs)
+    samples = args.samples or None
+
+    def run(candidates, weights):
+        search = grid_search(faces, train.y, train.group, weights, candidates,
+                             max_samples=samples, n_jobs=args.jobs, probes=probes)
+        used = train.subset(search.index)
+        probe_samples = train.subset(probes.owner[search.probe_index])
+        return search, used, probe_samples, probe_names_all[search.probe_index]
+
+    search, used, probe_samples, probe_names = run([BASE], np.ones(len(train)))
+    reference = assess(search, used, probe_samples)[0]
+    at_zero = (search.decisions[0] > 0).astype(int) == used.y
+    print(f"\n{len(used)} faces, {len(probe_samples)} probes of {len(photos)} photos; "
+          "3-fold GroupKFold; paired differences from the reference at its threshold", flush=True)
+    print(_line("reference at threshold 0", assess_at(search.decisions[0],
+                                                      search.probe_decisions[0], used,
+                                                      probe_samples, 0.0),
+                reference, probe_samples, probe_names), flush=True)
+    print(_line("reference at its fair threshold", reference, reference, probe_samples,
+                probe_names), flush=True)
+
+    variants = []
+    full_weights = np.ones(len(train))
+    for strength in [float(s) for s in args.strengths.split(",") if s]:
+        w = full_weights.copy()
+        w[search.index] = misread_weights(used, at_zero, strength)
+        variants.append((f"misread weights, strength {strength:g}", w))
+    w = full_weights.copy()
+    w[(train.dataset == "celeba") & (train.y == 0)] = CELEBA_WOMEN_WEIGHT
+    variants.append((f"CelebA women x{CELEBA_WOMEN_WEIGHT:g}", w / w.mean()))
+    weighted, _, _, _ = run([BASE] * len(variants), np.array([w for _, w in variants]))
+    combined = search.extended(weighted)
+    assessments = assess(combined, used, probe_samples)
+    for (label, _), a in zip(variants, assessments[1:]):
+        print(_line(label, a, reference, probe_samples, probe_names), flush=True)
+    chosen = choose_fairest(assessments)
+    labels = ["reference"] + [label for label, _ in variants]
+    print(f"\nchosen by the worst group within one paired SE: {labels[chosen]}")
+    if args.json:
+        args.json.write_text(json.dumps({label: {"threshold": a.threshold,
+                                                  "accuracy": a.accuracy, "table": a.table}
+                                         for label, a in zip(labels, assessments)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
