@@ -10,7 +10,7 @@ import { InputView } from "./input-view.js";
 import { createExplorer } from "./explorer.js";
 import { ExplorerView } from "./explorer-view.js";
 import { describeError } from "./messages.js";
-import { datasetNames, describeModelCard, eigenfaceCount, joinNames } from "./model-card.js";
+import { datasetNames, describeModelCard, eigenfaceCount, joinNames, weakestGroupNames } from "./model-card.js";
 import { ModelView } from "./model-view.js";
 import { PageView } from "./page-view.js";
 import { MAX_SIDE, preparePhoto, useServerFormats } from "./photo.js";
@@ -223,11 +223,12 @@ cards.bindHighlight((index) => {
 window.addEventListener("hashchange", showViewFromHash);
 window.addEventListener("pagehide", () => camera.stop());
 showViewFromHash();
-// The notes name the training data as the model card does; until it answers, they keep the
-// names written into the page.
+// The notes name the training data, and the groups the model fails most, as the model card
+// does; until it answers, they keep the names written into the page.
 loadModelCard()
   .then((card) => {
     page.setTrainingData(joinNames(datasetNames(card)));
+    page.setWeakestGroups(weakestGroupNames(card));
     if (card.version) page.setModelVersion(String(card.version));
   })
   .catch(() => {});

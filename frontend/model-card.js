@@ -120,6 +120,47 @@ function metricsSection(card) {
   return { title: "How well it does", paragraphs: gaps, tables: [overall, ...groups] };
 }
 
+/** The groups the model fails most, as the card names them: "Black women, women aged 60+ and ...". */
+export function weakestGroupNames(card) {
+  const groups = objectAt(card, "fairness", "weakest_groups");
+  return Array.isArray(groups) ? joinNames(groups.filter(isObject).map((g) => g.words).filter(isText)) : "";
+}
+
+const percentagePoints = (value) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)} points` : "—");
+
+function whoItFailsSection(card) {
+  const fairness = objectAt(card, "fairness");
+  const failures = Array.isArray(card.known_failures) ? card.known_failures.filter(isText) : [];
+  if (!isObject(fairness) && !failures.length) return null;
+  const paragraphs = [];
+  if (Number.isFinite(objectAt(fairness, "threshold")) && isText(objectAt(fairness, "threshold_rule"))) {
+    paragraphs.push(`The label changes at a decision value of ${decimal(fairness.threshold)}: ${fairness.threshold_rule}.`);
+  }
+  const groups = objectAt(fairness, "cv_groups", "groups");
+  const tables = isObject(groups)
+    ? Object.entries(groups).filter(([, rows]) => isObject(rows) && Object.keys(rows).length > 1).map(([family, rows]) => ({
+        caption: `Recall by ${family}, in cross-validation (people the model never saw)`,
+        columns: ["Group", "Faces", "Recall"],
+        rows: Object.entries(rows).map(([group, row]) => [group, count(objectAt(row, "faces")), share(objectAt(row, "recall"))]),
+      }))
+    : [];
+  const datasets = objectAt(card, "training_data", "datasets") || {};
+  for (const [key, figures] of Object.entries(objectAt(card, "metrics", "new") || {})) {
+    const degraded = objectAt(figures, "degraded");
+    if (!isObject(degraded)) continue;
+    tables.push({
+      caption: `${shortName(key, datasets[key])} test photos, degraded before detection`,
+      columns: ["Photos", "Faces found", "Women's recall", "Men's recall", "Women's drop", "Men's drop"],
+      rows: Object.entries(degraded).map(([name, row]) => [
+        name, share(objectAt(row, "face_found_rate")), share(objectAt(row, "recall", "female")),
+        share(objectAt(row, "recall", "male")), percentagePoints(objectAt(row, "recall_drop", "female")),
+        percentagePoints(objectAt(row, "recall_drop", "male")),
+      ]),
+    });
+  }
+  return { title: "Who it fails", list: failures, paragraphs, tables };
+}
+
 function recipeSection(card) {
   const facts = [];
   const faceSize = objectAt(card, "preprocessing", "face_size");
@@ -164,6 +205,7 @@ export function describeModelCard(card) {
     limits.length ? { title: "Limitations", list: limits } : null,
     trainingSection(card),
     metricsSection(card),
+    whoItFailsSection(card),
     recipeSection(card),
   ].filter(Boolean);
   return { overview, sections };

@@ -121,6 +121,12 @@ export class PageView {
     this.el.modelVersion.textContent = version ? `Model ${version}.` : "";
   }
 
+  /** Name the groups the model fails most, in the model card's words. */
+  setWeakestGroups(names) {
+    if (!names) return;
+    for (const slot of this.doc.querySelectorAll("[data-slot=weakest-groups]")) slot.textContent = names;
+  }
+
   /** Name the training datasets in every note, in the model card's words. */
   setTrainingData(names) {
     if (!names) return;

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
 from .data import CLASSES, Samples
+from .groups import group_table
 
 N_CALIBRATION_BINS = 10
 
@@ -24,6 +25,18 @@ class Predictions:
     found: np.ndarray
     p_male: np.ndarray
     predicted: np.ndarray
+
+
+def predict_faces(model, faces: np.ndarray) -> Predictions:
+    """A runtime model's answers for crops of which some rows are NaN (no face found)."""
+    has_face = ~np.isnan(faces[:, 0, 0])
+    p_male = np.full(len(faces), np.nan)
+    predicted = np.full(len(faces), -1)
+    if has_face.any():
+        out = model.predict(faces[has_face])
+        p_male[has_face] = out.probabilities[:, 1]
+        predicted[has_face] = [CLASSES.index(label) for label in out.labels]
+    return Predictions(has_face, p_male, predicted)
 
 
 def expected_calibration_error(y: np.ndarray, p_male: np.ndarray,
@@ -115,11 +128,12 @@ def evaluate_split(samples: Samples, pred: Predictions) -> dict:
         report["by_race"] = breakdown(samples, pred, "race")
         report["by_age_group"] = breakdown(samples, pred, "age_group")
         adult = samples.age >= 13
-        report["ages_13_plus"] = summary(samples.y[adult], _subset(pred, adult))
-        by_race_adult = breakdown(samples.subset(adult), _subset(pred, adult), "race")
+        report["ages_13_plus"] = summary(samples.y[adult], subset(pred, adult))
+        by_race_adult = breakdown(samples.subset(adult), subset(pred, adult), "race")
         report["by_race_ages_13_plus"] = by_race_adult
         accuracies = [v["accuracy_end_to_end"] for v in by_race_adult.values()]
         report["race_gap_ages_13_plus"] = _r(max(accuracies) - min(accuracies))
+    report["groups"] = group_table(samples, pred.found & (pred.predicted == samples.y))
     found = pred.found
     report["confusion_matrix"] = confusion_matrix(
         samples.y[found], pred.predicted[found], labels=[0, 1]).tolist()
@@ -131,7 +145,7 @@ def roc_points(y, p_male):
     return fpr, tpr
 
 
-def _subset(pred: Predictions, mask) -> Predictions:
+def subset(pred: Predictions, mask) -> Predictions:
     return Predictions(pred.found[mask], pred.p_male[mask], pred.predicted[mask])
 
 

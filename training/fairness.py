@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .crops import degraded_faces, found
-from .data import Samples
+from .data import CLASSES, Samples
 from .degrade import DEGRADATIONS
-from .fit import Probes, SearchResult, grid_search
+from .fit import Probes, SearchResult, grid_search, sample_weights
 from .groups import ADULT_AGE, equal_recall_threshold, group_table
 
 #: Photos per dataset and gender whose degraded copies probe every candidate.
@@ -189,6 +189,18 @@ class FairSearch:
     def threshold(self) -> float:
         return self.assessments[self.chosen].threshold
 
+    def _lever_row(self, a: Assessment) -> dict:
+        """One candidate at one threshold: what the card's ablation of the levers shows."""
+        def recall(right, y, label):
+            return round(float(right[y == label].mean()), 4) if (y == label).any() else None
+        return {"threshold": round(a.threshold, 4), "cv_accuracy": round(a.accuracy, 4),
+                "worst_group": a.worst_group, "worst_recall": a.worst_recall,
+                "largest_gap": a.table["largest_gap"],
+                "recall": {name: recall(a.right, self.used.y, i)
+                           for i, name in enumerate(CLASSES)},
+                "degraded_recall": {name: recall(a.probe_right, self.probe_samples.y, i)
+                                    for i, name in enumerate(CLASSES)}}
+
     def card(self) -> dict:
         """The card's ``fairness``: the threshold, the choice and who the choice fails."""
         chosen = self.assessments[self.chosen]
@@ -210,10 +222,12 @@ class FairSearch:
                           "the most accurate"),
             "chosen": self.labels[self.chosen],
             "candidates": [
-                {"candidate": f"{label}: {c.describe()}", "threshold": round(a.threshold, 4),
-                 "cv_accuracy": round(a.accuracy, 4), "worst_group": a.worst_group,
-                 "worst_recall": a.worst_recall}
-                for label, c, a in zip(self.labels, self.search.candidates, self.assessments)],
+                {"candidate": f"{label}: {c.describe()}",
+                 "at_fair_threshold": self._lever_row(a),
+                 "at_zero": self._lever_row(assess_at(d, p, self.used, self.probe_samples, 0.0))}
+                for label, c, a, d, p in zip(self.labels, self.search.candidates,
+                                             self.assessments, self.search.decisions,
+                                             self.search.probe_decisions)],
             "cv_groups": chosen.table,
             "cv_degraded": probes,
         }
@@ -235,17 +249,17 @@ def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_job
                            max_samples=max_samples, n_splits=n_splits, n_jobs=n_jobs,
                            mirror_average=recipe.mirror_average, probes=probes)
 
-    ones = np.ones(len(samples))
-    result = search(recipe.grid, ones)
+    base = sample_weights(samples.dataset, recipe.balance_datasets)
+    result = search(recipe.grid, base)
     labels = ["grid"] * len(recipe.grid)
-    weights = [ones] * len(recipe.grid)
+    weights = [base] * len(recipe.grid)
     used = samples.subset(result.index)
     first = result.choose()
     if recipe.misread_strengths:
         right = result.correct[first]
         for strength in recipe.misread_strengths:
-            row = ones.copy()
-            row[result.index] = misread_weights(used, right, strength)
+            row = base.copy()
+            row[result.index] *= misread_weights(used, right, strength)
             weights.append(row)
             labels.append(f"misread-group weights, strength {strength:g}")
         result = result.extended(search([recipe.grid[first]] * len(recipe.misread_strengths),

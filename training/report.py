@@ -45,10 +45,20 @@ def format_report(card: dict) -> str:
                 lines += ["", f"{key.replace('_', ' ')} (end-to-end accuracy / face found):", ""]
                 lines += _group_table(new[split][key],
                                       [(name, m[split].get(key, {})) for name, m in columns[1:]])
+        if "groups" in new[split]:
+            lines += ["", "Recall of each group, end to end (female minus male in points):", ""]
+            lines += _recall_groups(new[split]["groups"],
+                                    [(n, m[split].get("groups")) for n, m in columns[1:]])
+        if "degraded" in new[split]:
+            lines += ["", "Degraded before detection (the stress test; recall over the copies "
+                          "whose face was still found, drop from the clean photos'):", ""]
+            lines += _stress_table(new[split],
+                                   [(n, m[split]) for n, m in columns[1:] if "degraded" in m[split]])
         if "race_gap_ages_13_plus" in new[split]:
             lines += ["", f"Gap between best and worst race group, ages 13+: "
                           f"{new[split]['race_gap_ages_13_plus'] * 100:.1f} points"]
         lines.append("")
+    lines += _who_it_fails(card)
     if "training" in card and "timings_s" in card["training"]:
         lines += ["## Training time (s)", ""]
         lines += [f"- {k}: {v}" for k, v in card["training"]["timings_s"].items()]
@@ -98,3 +108,68 @@ def _group_table(new, others):
 
 def _cell(figures: dict) -> str:
     return f"{_fmt(figures['accuracy_end_to_end'])} / {_fmt(figures['face_found_rate'])}"
+
+
+def _who_it_fails(card: dict) -> list[str]:
+    """The fair search's levers, the threshold and the out-of-fold group table."""
+    fairness = card.get("fairness")
+    if not fairness:
+        return []
+    lines = ["## Who it fails (grouped cross-validation, out of fold)", ""]
+    lines += [f"- {line}" for line in card.get("known_failures", [])]
+    lines += ["", f"Decision threshold (SVM decision value): {fairness['threshold']:.4f}; "
+                  f"{fairness['threshold_rule']}.", "",
+              f"Chosen: {fairness['chosen']}; {fairness['selection']}.", "",
+              "| candidate | threshold | CV accuracy | female / male recall | degraded probes "
+              "female / male | worst group |", "|---|---:|---:|---:|---:|---|"]
+    for row in fairness["candidates"]:
+        for at in ("at_zero", "at_fair_threshold"):
+            r = row[at]
+            lines.append(
+                f"| {row['candidate']} | {r['threshold']:.3f} | {_fmt(r['cv_accuracy'])} | "
+                f"{_fmt(r['recall']['female'])} / {_fmt(r['recall']['male'])} | "
+                f"{_fmt(r['degraded_recall']['female'])} / {_fmt(r['degraded_recall']['male'])} | "
+                f"{r['worst_group']} {_fmt(r['worst_recall'])} |")
+    lines += ["", "Out-of-fold recall of each group at the chosen threshold:", ""]
+    lines += _recall_groups(fairness["cv_groups"], [])
+    lines += ["", "Degraded probes (copies of training photos, out of fold):", "",
+              "| degradation | female | male |", "|---|---:|---:|"]
+    for name, row in fairness["cv_degraded"].items():
+        lines.append(f"| {name} | {_fmt(_get(row, 'female.recall'))} | "
+                     f"{_fmt(_get(row, 'male.recall'))} |")
+    return lines + [""]
+
+
+def _recall_groups(table: dict, others) -> list[str]:
+    out = ["| group | faces | recall | " + "".join(f"{name} | " for name, _ in others),
+           "|---|---:|---:|" + "---:|" * len(others)]
+    for family, groups in table["groups"].items():
+        for group, row in groups.items():
+            out.append(f"| {family}: {group} | {row['faces']} | {_fmt(row['recall'])} |"
+                       + "".join(f" {_fmt(_get(other, f'groups.{family}.{group}.recall'))} |"
+                                 if other else " - |" for _, other in others))
+    gaps = [f"{group} {points:+.1f}" for family in table["gaps"].values()
+            for group, points in family.items()]
+    if gaps:
+        out += ["", "Female minus male recall, points: " + ", ".join(gaps)]
+    return out
+
+
+def _stress_table(new: dict, others) -> list[str]:
+    out = ["| photos | face found | female / male recall | drop female / male (points) | "
+           "female minus male | ECE | " + "".join(f"{name} female / male | " for name, _ in others),
+           "|---|---:|---:|---:|---:|---:|" + "---:|" * len(others)]
+    for name, row in new["degraded"].items():
+        drop = row.get("recall_drop", {})
+        out.append(
+            f"| {name} | {_fmt(row.get('face_found_rate'))} | {_fmt(_get(row, 'recall.female'))} / "
+            f"{_fmt(_get(row, 'recall.male'))} | {_points(drop.get('female'))} / "
+            f"{_points(drop.get('male'))} | {_fmt(row.get('recall_gap'), 'gap')} | "
+            f"{_fmt(row.get('expected_calibration_error'), 'calibration')} |"
+            + "".join(f" {_fmt(_get(m, f'degraded.{name}.recall.female'))} / "
+                      f"{_fmt(_get(m, f'degraded.{name}.recall.male'))} |" for _, m in others))
+    return out
+
+
+def _points(value) -> str:
+    return "-" if value is None else f"{value * 100:.1f}"

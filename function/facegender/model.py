@@ -96,7 +96,8 @@ class FacePredictions:
     probabilities : ndarray of shape (n, 2)
         Calibrated, columns in the order of ``FaceModel.classes``.
     decision : ndarray of shape (n,)
-        SVM decision values (positive means ``classes[1]``).
+        SVM decision values, larger toward ``classes[1]``; the label changes where the
+        calibrated probability is 0.5 (the threshold of the card's ``fairness``).
     """
 
     labels: list[str]

@@ -166,7 +166,7 @@ def test_the_fair_search_adds_each_weighting_of_the_first_choice_and_assesses_al
     y = np.repeat([0, 1], n // 2)
     faces = np.clip(rng.normal(0.5, 0.1, (n, 100, 100)) + y[:, None, None] * 0.03, 0, 1)
     grid = (Candidate((ChannelSpec(PIXELS, 5),), 1.0, 1.0),)
-    recipe = dataclasses.replace(IMPROVED, grid=grid, misread_strengths=(1.0, 2.0))
+    recipe = dataclasses.replace(IMPROVED, grid=grid, misread_strengths=(1.0, 2.0), probe_photos=0)
     fair = search_fairly(faces.astype(np.float32), _samples(y), np.full(n, 100.0), recipe,
                          memory=None, n_jobs=1)
     assert fair.labels == ["grid", "misread-group weights, strength 1",

@@ -37,17 +37,29 @@ def small_run(tmp_path_factory):
 
 @pytest.mark.slow  # a small training run
 def test_training_writes_the_artifact_and_a_complete_card(small_run):
+    from training.degrade import DEGRADATIONS
+    from training.recipes import IMPROVED
+
     card, options = small_run
     assert (options.model_dir / "model.npz").exists()
     saved = json.loads((options.model_dir / "model.json").read_text())
     assert saved["version"] == card["version"]
-    assert len(saved["grid_search"]["candidates"]) == 2
+    # Two grid points, then the first choice with each misread-group weighting.
+    assert len(saved["grid_search"]["candidates"]) == 2 + len(IMPROVED.misread_strengths)
+    fairness = saved["fairness"]
+    assert len(fairness["candidates"]) == len(saved["grid_search"]["candidates"])
+    assert set(fairness["cv_degraded"]) == set(DEGRADATIONS)
+    assert "race x gender" in fairness["cv_groups"]["groups"]
+    assert saved["known_failures"] and "recall" in saved["known_failures"][0]
     assert saved["channels"][0]["name"] == "pixels"
     for split in ("celeba", "utkface"):
         new = saved["metrics"]["new"][split]
         for key in ("face_found_rate", "accuracy_end_to_end", "accuracy_detected", "roc_auc",
                     "expected_calibration_error", "recall", "by_source", "confusion_matrix"):
             assert key in new, (split, key)
+        assert set(new["degraded"]) == set(DEGRADATIONS)
+        assert set(new["degraded"]["jpeg30"]["recall_drop"]) == {"female", "male"}
+        assert "groups" in new
         assert split in saved["metrics"]["seed"]
         assert saved["metrics"]["earlier"][split]["images"] == new["images"]
     assert "by_race" in saved["metrics"]["new"]["utkface"]
@@ -56,6 +68,7 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
     report = format_report(saved)
     assert "| figure | new | earlier | seed |" in report
     assert "female minus male recall" in report
+    assert "## Who it fails" in report and "| jpeg30 |" in report
     assert (options.output / "plots" / "reliability.png").exists()
     assert (options.output / "plots" / "eigenfaces.png").exists()
 
@@ -88,6 +101,10 @@ def test_numpy_model_matches_scikit_learn_on_the_test_split(small_run):
                   - sklearn_model.pipeline.decision_function(flat)).max() < 1e-6
     assert np.abs(runtime.predict(faces).probabilities
                   - sklearn_model.predict_proba(faces)).max() < 1e-6
+    # The served label changes exactly at the fair threshold the search chose.
+    served = runtime.predict(faces)
+    male = np.array(served.labels) == "male"
+    assert np.array_equal(male, served.decision >= card["fairness"]["threshold"])
 
 
 def test_reframing_the_stored_framings_gives_the_served_crops_back(tmp_path):
