@@ -60,3 +60,9 @@ def test_resume_needs_an_output_and_an_existing_output_needs_resume(tmp_path, as
     existing.write_text("")
     again = run_cli("predict", str(photo), "--output", str(existing))
     assert again.returncode == 2 and "pass --resume" in again.stderr
+
+
+def test_batch_is_the_s3_batch_client_from_the_repository_root():
+    result = run_cli("batch", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--fetch ARN" in result.stdout and "--no-wait" in result.stdout
