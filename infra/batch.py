@@ -23,9 +23,7 @@ import boto3
 
 from facegender.progress import Progress
 from facegender.records import Tally
-from infra.stack import SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
-
-BATCH_OUTPUTS = ("BatchStateMachineArn", "BatchBucket", "BatchInputBucket", "BatchInputPrefix")
+from infra.stack import BATCH_OUTPUT_KEYS, SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
 RESULTS_PREFIX = "results/"  # facegender.batch_handler.RESULTS_PREFIX, without its imports
 DONE = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -114,7 +112,7 @@ def main(argv: list[str] | None = None, *, session=None) -> int:
     began = time.monotonic()
     try:
         outputs = stack_outputs(args.stack_name, cloudformation=session.client("cloudformation"),
-                                required=BATCH_OUTPUTS)
+                                required=BATCH_OUTPUT_KEYS)
         if args.status:
             print(json.dumps(status(sfn, args.status)))
             return 0

@@ -110,6 +110,8 @@ def test_state_machine_role_lists_only_the_input_prefix_and_invokes_only_the_bat
 
 
 def test_outputs_name_the_state_machine_and_the_buckets(template):
+    from infra.stack import BATCH_OUTPUT_KEYS
+
     outputs = template["Outputs"]
     assert outputs["BatchStateMachineArn"]["Value"] == {"Ref": "BatchStateMachine"}
-    assert {"BatchBucket", "BatchInputBucket", "BatchInputPrefix"} <= set(outputs)
+    assert set(BATCH_OUTPUT_KEYS) <= set(outputs), "infra.batch reads these"
