@@ -117,12 +117,14 @@ def main(argv: list[str] | None = None, *, session=None) -> int:
             print(json.dumps(status(sfn, args.status)))
             return 0
         arn = args.fetch or start(sfn, outputs, args.uri)
+        succeeded = True
         if args.uri:
             print(arn, flush=True)
             if args.no_wait:
                 return 0
             final = follow(sfn, arn, poll=args.poll)
-            if final["status"] != "SUCCEEDED":
+            succeeded = final["status"] == "SUCCEEDED"
+            if not succeeded:
                 print(f"execution ended {final['status']}: --status {arn} says more; "
                       "--fetch gets what was written", file=sys.stderr)
         tally = fetch(s3, outputs["BatchBucket"], arn, args.output)
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None, *, session=None) -> int:
         print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
         return 2
     print(f"{args.output}: " + tally.summary(time.monotonic() - began), file=sys.stderr)
-    return int(tally.failed > 0)
+    return int(tally.failed > 0 or not succeeded)
 
 
 def _parser() -> argparse.ArgumentParser:
