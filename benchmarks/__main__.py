@@ -1,4 +1,4 @@
-"""``python -m benchmarks [pipeline|api|runtime|site|explain]``: run benchmarks, print and save the figures."""
+"""``python -m benchmarks [pipeline|api|runtime|site|explain|collection|s3batch]``: run benchmarks, print and save the figures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from .common import REPO_ROOT
 
-ALL = ["pipeline", "api", "runtime", "site", "explain"]
+ALL = ["pipeline", "api", "runtime", "site", "explain", "collection", "s3batch"]
 
 
 def main(argv: list[str]) -> int:

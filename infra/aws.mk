@@ -4,6 +4,8 @@
 #   make deploy        sam build + one sam deploy + publish frontend/ (needs AWS credentials)
 #                      (`make -n deploy` prints the commands without running them)
 #   make destroy       empty the website bucket, delete the stack
+#   make batch S3=s3://bucket/input/photos/ [OUT=results.jsonl]
+#                      the S3 batch: start, follow, merge the results (see infra/README.md)
 #   make sam-local-ready   Docker engine + a local Lambda Python image, for the `sam local` test
 # Variables: STACK_NAME (default facegender), AWS_REGION (default: your AWS configuration),
 #            PARAMS ("Key=Value ..." template parameter overrides).
@@ -18,7 +20,7 @@ export SAM_CLI_TELEMETRY ?= 0
 REGION_ARG = $(if $(AWS_REGION),--region $(AWS_REGION))
 SAM_DEPLOY = $(SAM) deploy --stack-name $(STACK_NAME) $(REGION_ARG) --no-fail-on-empty-changeset
 
-.PHONY: sam-venv validate sam-build deploy publish-site destroy docker-engine lambda-image sam-local-ready
+.PHONY: batch sam-venv validate sam-build deploy publish-site destroy docker-engine lambda-image sam-local-ready
 
 # The SAM CLI pins boto3, click and pydantic: it gets a virtual environment of its own.
 sam-venv: $(SAM_VENV)/.installed
@@ -42,6 +44,11 @@ deploy: sam-build $(VENV)/.installed
 	$(MAKE) --no-print-directory publish-site
 	@echo "website: $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output WebsiteUrl)"
 	@echo "API:     $$($(PY) -m infra.stack --stack-name $(STACK_NAME) $(REGION_ARG) output PredictUrl)"
+
+OUT ?= results.jsonl
+batch: $(VENV)/.installed
+	@test -n "$(S3)" || { echo "usage: make batch S3=s3://bucket/input/photos/ [OUT=results.jsonl]" >&2; exit 2; }
+	$(PY) -m facegender batch "$(S3)" --output "$(OUT)" --stack-name $(STACK_NAME) $(REGION_ARG)
 
 publish-site: $(VENV)/.installed
 	$(PY) -m infra.publish_site --stack-name $(STACK_NAME) $(REGION_ARG)

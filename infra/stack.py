@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 OUTPUT_KEYS = (
     "ApiUrl", "PredictUrl", "WebsiteUrl", "WebsiteBucket", "DistributionId", "FunctionName"
 )
+#: The S3 batch's outputs (infra/batch.py reads them).
+BATCH_OUTPUT_KEYS = ("BatchStateMachineArn", "BatchBucket", "BatchInputBucket", "BatchInputPrefix")
 
 
 # What the command-line helpers catch and print as one line instead of a traceback.
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     commands = parser.add_subparsers(dest="command", required=True)
     output = commands.add_parser("output", help="print one output value")
-    output.add_argument("key", choices=OUTPUT_KEYS)
+    output.add_argument("key", choices=OUTPUT_KEYS + BATCH_OUTPUT_KEYS)
     args = parser.parse_args(argv)
 
     try:

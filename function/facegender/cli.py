@@ -1,22 +1,21 @@
-"""Command line: ``python -m facegender predict PATH... [--json] [--include-crops] [--annotate DIR]``."""
+"""Command line: ``python -m facegender predict PATH...`` (one photo or a whole collection, on
+every core), ``batch s3://bucket/prefix`` (the S3 batch on AWS) and ``serve``."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
-from typing import Iterator
-
-from .errors import FaceGenderError
-from .formats import SUFFIXES as IMAGE_SUFFIXES
-from .settings import get_settings
 
 NOTE = ("Labels are apparent, binary gender presentation as guessed by the model, "
         "not anyone's identity.")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["batch"]:
+        return _batch(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "predict":
@@ -35,7 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     predict = commands.add_parser(
         "predict", help="classify the faces in image files or folders",
-        description="Classify every face in each image. " + NOTE)
+        description="Classify every face in each image. " + NOTE,
+        epilog="Lines come out in the order images finish (not the folder's order), one "
+               "self-contained JSON object each: the path and the API's reply, or the path and "
+               "an error. Progress and a summary go to stderr. Exit code: 0 when every image "
+               "was classified, 1 when any became an error line, 2 for a usage error, 130 "
+               "after Ctrl-C (the output keeps whole lines: rerun with --resume).")
     predict.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                          help="image files, or folders to walk")
     predict.add_argument("--json", action="store_true",
@@ -45,6 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--annotate", type=Path, metavar="OUTDIR",
                          help="write copies with boxes and labels drawn into OUTDIR")
     predict.add_argument("--max-faces", type=int, default=None, help="at most this many faces")
+    predict.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                         help="worker processes, each with its own model (default: the CPU "
+                              "count, %(default)s here)")
+    predict.add_argument("--output", "-o", type=Path, metavar="FILE.jsonl",
+                         help="write the JSON lines to FILE instead of stdout")
+    predict.add_argument("--resume", action="store_true",
+                         help="skip the paths already answered in --output and append the rest")
+    predict.add_argument("--limit", type=int, metavar="N",
+                         help="classify at most N new images, then stop (a sample)")
+    predict.add_argument("--progress-interval", type=float, default=10.0, metavar="S",
+                         help="when stderr is not a terminal, a progress line every S seconds")
+    commands.add_parser("batch", add_help=False,
+                        help="classify a whole S3 prefix on AWS (see `batch --help`)")
     serve = commands.add_parser("serve", help="run the web page and API locally")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -55,80 +72,30 @@ def _predict(args, parser) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         parser.error(f"no such file or folder: {', '.join(missing)}")
-    from .service import FaceService
+    if args.resume and args.output is None:
+        parser.error("--resume needs --output (the file to go on with)")
+    if args.output is not None and args.output.exists() and not args.resume:
+        parser.error(f"{args.output} exists: pass --resume to go on with it, or remove it")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    from .collection import Job, Options, run
 
-    service = FaceService.load(get_settings())
-    if args.annotate:
-        args.annotate.mkdir(parents=True, exist_ok=True)
-    for path, relative in _walk(args.paths):
-        try:
-            data = path.read_bytes()
-            reply = service.classify(data, include_crops=args.include_crops,
-                                     max_faces=args.max_faces)
-        except FaceGenderError as error:
-            _emit_error(path, error.code, error.message, args.json)
-            continue
-        except OSError as error:
-            _emit_error(path, "unreadable_file", str(error), args.json)
-            continue
-        if args.annotate:
-            out = args.annotate / relative.with_name(relative.stem + ".annotated.jpg")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _annotate(data, reply, out)
-        if args.json:
-            print(json.dumps({"path": str(path), **reply}), flush=True)
-        else:
-            _print_text(path, reply)
-    return 0
+    options = Options(include_crops=args.include_crops, max_faces=args.max_faces,
+                      annotate=args.annotate)
+    return run(Job(paths=tuple(args.paths), options=options, workers=args.workers,
+                   output=args.output, resume=args.resume, as_json=args.json,
+                   limit=args.limit, progress_interval=args.progress_interval))
 
 
-def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """Each image file with its path relative to the folder it was found in."""
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES:
-                    yield found, found.relative_to(path)
-        else:
-            yield path, Path(path.name)
-
-
-def _emit_error(path: Path, code: str, message: str, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"path": str(path), "error": {"code": code, "message": message}}),
-              flush=True)
-    else:
-        print(f"{path}: error {code}: {message}", flush=True)
-
-
-def _print_text(path: Path, reply: dict) -> None:
-    faces = reply["faces"]
-    print(f"{path}: {len(faces)} face{'s' if len(faces) != 1 else ''} "
-          f"({reply['timings_ms']['total']:.0f} ms)")
-    for face in faces:
-        box = face["box"]
-        print(f"  {face['gender']:<6} {face['confidence']:.0%}  at x={box['x']} y={box['y']} "
-              f"{box['width']}x{box['height']}")
-
-
-def _annotate(data: bytes, reply: dict, out: Path) -> None:
-    import cv2
-
-    from .imaging import decode_image
-
-    image = decode_image(data, color=True, max_bytes=len(data) + 1).pixels.copy()
-    thickness = max(2, round(max(image.shape[:2]) / 400))
-    for face in reply["faces"]:
-        box = face["box"]
-        colour = (60, 140, 255) if face["gender"] == "female" else (255, 160, 40)
-        top_left = (box["x"], box["y"])
-        bottom_right = (box["x"] + box["width"], box["y"] + box["height"])
-        cv2.rectangle(image, top_left, bottom_right, colour, thickness)
-        text = f"{face['gender']} {face['confidence']:.0%}"
-        scale = thickness / 3
-        cv2.putText(image, text, (box["x"], max(12, box["y"] - 2 * thickness)),
-                    cv2.FONT_HERSHEY_SIMPLEX, scale, colour, max(1, thickness // 2), cv2.LINE_AA)
-    cv2.imwrite(str(out), image)
+def _batch(argv: list[str]) -> int:
+    """``batch ...``: the S3 batch client lives with the other AWS helpers in ``infra/``."""
+    try:
+        from infra.batch import main as batch_main
+    except ImportError:
+        print("error: the S3 batch runs from a clone of the repository: run it from its root "
+              "(make batch, or python -m facegender batch ...)", file=sys.stderr)
+        return 2
+    return batch_main(argv)
 
 
 if __name__ == "__main__":

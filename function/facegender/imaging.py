@@ -189,8 +189,7 @@ def decode_image(
         data = image_bytes_from_text(data, max_bytes=max_bytes)
     if len(data) == 0:
         raise EmptyImage("The image is empty (0 bytes).")
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(_too_many_bytes_message(len(data), max_bytes))
+    check_byte_count(len(data), max_bytes)
     pil_format = sniff_format(data)
 
     with warnings.catch_warnings():
@@ -272,6 +271,13 @@ def _to_8_bit(image: Image.Image, color: bool) -> Image.Image:
         image = flat
     target = "RGB" if color else "L"
     return image if image.mode == target else image.convert(target)
+
+
+def check_byte_count(size: int, max_bytes: int) -> None:
+    """Raise PayloadTooLarge when an image of ``size`` bytes is over ``max_bytes``: callers that
+    know the size from metadata (a file's, an S3 object's) refuse it before reading a byte."""
+    if size > max_bytes:
+        raise PayloadTooLarge(_too_many_bytes_message(size, max_bytes))
 
 
 def _too_many_bytes_message(size: int, limit: int) -> str:

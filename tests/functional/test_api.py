@@ -162,7 +162,7 @@ def test_openapi_documents_every_endpoint_and_the_error_envelope(client):
 
 
 def test_formats_lists_the_packages_table_and_the_schema_and_cli_read_it(client):
-    from facegender import cli
+    from facegender import collection  # the CLI walks folders there
     from facegender.formats import FORMATS
 
     reply = client.get("/v1/formats")
@@ -177,7 +177,7 @@ def test_formats_lists_the_packages_table_and_the_schema_and_cli_read_it(client)
     assert image_info["enum"] == [f["name"] for f in formats]
     content = spec["paths"]["/v1/predict"]["post"]["requestBody"]["content"]
     assert {f["media_types"][0] for f in formats} <= set(content)
-    assert cli.IMAGE_SUFFIXES == {s for f in formats for s in f["suffixes"]}
+    assert collection.IMAGE_SUFFIXES == {s for f in formats for s in f["suffixes"]}
 
 
 def test_the_predict_reply_is_checked_against_its_model():

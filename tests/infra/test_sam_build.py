@@ -26,6 +26,16 @@ def test_built_function_fits_the_size_budget(built_function):
     assert size <= SIZE_BUDGET_MB * MB, f"{size / MB:.1f} MiB > {SIZE_BUDGET_MB} MiB"
 
 
+def test_the_batch_function_is_the_same_build_and_fits_the_size_budget(built_function):
+    batch = built_function.parent / "BatchFunction"
+    assert (batch / "facegender" / "batch_handler.py").is_file()
+    for artifact in ("model/model.npz", "model/model.json", "cv2/__init__.py"):
+        assert (batch / artifact).is_file(), artifact
+    size = tree_size(batch)
+    print(f"built batch function: {size / MB:.1f} MiB unzipped")
+    assert size <= SIZE_BUDGET_MB * MB, f"{size / MB:.1f} MiB > {SIZE_BUDGET_MB} MiB"
+
+
 def test_built_function_holds_the_code_the_model_and_the_runtime_dependencies(built_function):
     source = Path(__file__).resolve().parents[2] / "function"
     for module in (source / "facegender").glob("*.py"):

@@ -18,7 +18,9 @@ from samtranslator.yaml_helper import yaml_parse
 
 template = yaml_parse(open(sys.argv[1]).read())
 # The transform checks CodeUri's form only; sam build would put an S3 URI here.
-template["Resources"]["FaceGenderFunction"]["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+for resource in template["Resources"].values():
+    if resource["Type"] == "AWS::Serverless::Function":
+        resource["Properties"]["CodeUri"] = "s3://bucket/key.zip"
 
 class NoManagedPolicies:
     def load(self):
@@ -51,3 +53,18 @@ def test_extra_cors_origins_become_one_complete_cors_configuration():
 
 def test_transformed_template_keeps_the_waf_region_rule():
     assert "WafNeedsUsEast1" in translate({}).get("Rules", {})
+
+
+def test_the_batch_state_machine_keeps_its_definition_and_substitutions():
+    resources = translate({})["Resources"]
+    machine = resources["BatchStateMachine"]
+    assert machine["Type"] == "AWS::StepFunctions::StateMachine"
+    properties = machine["Properties"]
+    assert properties["DefinitionSubstitutions"]["MaxConcurrency"] == {
+        "Ref": "BatchMaxConcurrency"}
+    definition = properties.get("Definition") or json.loads(
+        "".join(properties["DefinitionString"]["Fn::Join"][1]))
+    mapped = definition["States"]["ClassifyPhotos"]
+    assert mapped["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert mapped["MaxConcurrencyPath"] == "$.limits.max_concurrency"
+    assert properties["RoleArn"] == {"Fn::GetAtt": ["BatchStateMachineRole", "Arn"]}

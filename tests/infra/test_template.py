@@ -104,8 +104,10 @@ def behaviour_for(resources: dict, path: str) -> dict:
 # ---------------------------------------------------------------- website
 
 
-def test_website_bucket_blocks_all_public_access(resources):
-    _, bucket = only(resources, "AWS::S3::Bucket")
+@pytest.mark.parametrize("name", ["WebsiteBucket", "BatchBucket"])
+def test_every_bucket_blocks_all_public_access(resources, name):
+    assert set(of_type(resources, "AWS::S3::Bucket")) == {"WebsiteBucket", "BatchBucket"}
+    bucket = resources[name]
     block = bucket["Properties"]["PublicAccessBlockConfiguration"]
     assert block == {
         "BlockPublicAcls": True,
@@ -120,11 +122,13 @@ def test_website_bucket_blocks_all_public_access(resources):
     assert rules[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
 
 
-def test_bucket_policy_allows_only_this_distribution_and_denies_plain_http(resources):
-    _, policy = only(resources, "AWS::S3::BucketPolicy")
+@pytest.mark.parametrize("bucket", ["WebsiteBucket", "BatchBucket"])
+def test_bucket_policy_allows_only_this_distribution_and_denies_plain_http(resources, bucket):
+    policies = of_type(resources, "AWS::S3::BucketPolicy").values()
+    [policy] = [p for p in policies if p["Properties"]["Bucket"] == {"Ref": bucket}]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     allows = [s for s in statements if s["Effect"] == "Allow"]
-    assert allows, "CloudFront needs an Allow"
+    assert allows or bucket != "WebsiteBucket", "CloudFront needs an Allow"
     for statement in allows:
         assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
         assert set(statement["Action"]) <= {"s3:GetObject", "s3:ListBucket"}

@@ -24,7 +24,7 @@ def test_folder_with_a_bad_file_reports_it_and_carries_on(tmp_path, astronaut_rg
     annotated = tmp_path / "annotated"
 
     result = run_cli("predict", str(folder), "--json", "--annotate", str(annotated))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, "a file became an error line: exit code 1\n" + result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     by_name = {line["path"].rsplit("/", 1)[-1]: line for line in lines}
     assert set(by_name) == {"astronaut.jpg", "astronaut.png", "notes.jpg"}
@@ -49,3 +49,20 @@ def test_missing_path_is_a_usage_error(tmp_path):
     result = run_cli("predict", str(tmp_path / "nope.jpg"))
     assert result.returncode == 2
     assert "no such file" in result.stderr
+
+
+def test_resume_needs_an_output_and_an_existing_output_needs_resume(tmp_path, astronaut_jpeg):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(astronaut_jpeg)
+    alone = run_cli("predict", str(photo), "--resume")
+    assert alone.returncode == 2 and "--resume needs --output" in alone.stderr
+    existing = tmp_path / "results.jsonl"
+    existing.write_text("")
+    again = run_cli("predict", str(photo), "--output", str(existing))
+    assert again.returncode == 2 and "pass --resume" in again.stderr
+
+
+def test_batch_is_the_s3_batch_client_from_the_repository_root():
+    result = run_cli("batch", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--fetch ARN" in result.stdout and "--no-wait" in result.stdout
