@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
-from tests.support import encode
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.images import encode
 
 
 def timed(fn, repeat: int, warmup: int = 2) -> list[float]:

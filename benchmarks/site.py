@@ -24,10 +24,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from facegender.local import serve_in_subprocess
+from tests.support.server import serve_in_subprocess
 from PIL import Image
 
-from .common import REPO_ROOT, astronaut_rgb
+from tests.support.paths import REPO_ROOT
+
+from .common import astronaut_rgb
 
 CHROMIUM = "/usr/bin/chromium"
 GOALS = {"deploy_passes": 1, "largest_module_lines": 250}

@@ -19,9 +19,10 @@ from facegender.api import create_app
 from facegender.telemetry import Telemetry
 from PIL import Image
 
-from tests.conftest import SAMPLES, need
+from tests.support.paths import SAMPLES, need
 
-from .conftest import assert_error, make_event
+from tests.support.http import assert_error
+from tests.support.lambda_events import make_event
 from .images import (
     astronaut,
     encode,

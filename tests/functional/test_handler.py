@@ -14,7 +14,7 @@ import json
 import pytest
 from PIL import Image
 
-from .conftest import FakeLambdaContext, load_event, make_event
+from tests.support.lambda_events import FakeLambdaContext, load_event, make_event
 from .images import astronaut, encode, no_face_images
 
 # GET requests add no metric of their own; Powertools warns about the empty set.

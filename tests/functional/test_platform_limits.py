@@ -12,10 +12,11 @@ import copy
 import json
 import re
 import subprocess
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EVENT_V2 = Path(__file__).resolve().parent / "events" / "apigw_http_api_v2.json"
+from tests.support.lambda_events import EVENTS
+from tests.support.paths import REPO_ROOT
+
+EVENT_V2 = EVENTS / "apigw_http_api_v2.json"
 
 # Lambda quotas: "Invocation payload (request and response): 6 MB each ... synchronous".
 LAMBDA_SYNC_PAYLOAD = 6 * 1024 * 1024

@@ -13,7 +13,7 @@ from facegender.features import (
 from facegender.imaging import decode_image
 from facegender.preprocessing import CropParams, mirror
 
-from tests.conftest import DATA, need
+from tests.support.paths import DATA, need
 
 SERVED = Preprocessing(crop=CropParams(normalization="clahe", align_eyes=True))
 

@@ -11,8 +11,7 @@ from facegender.errors import FaceGenderError
 from facegender.service import FaceService
 from PIL import Image
 
-from tests.conftest import encode
-from tests.support import jpeg_with_orientation
+from tests.support.images import encode, jpeg_with_orientation
 
 
 @pytest.fixture(scope="module")
