@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from facegender.telemetry import stage
 
 from tests.support.images import png_header_only
 from tests.support.lambda_events import LAMBDA_ENV, FakeLambdaContext, make_event
@@ -81,22 +82,22 @@ def warm_latency(repeat: int = 40) -> dict:
         for _ in range(3):
             through_handler()
             bare.classify(photo)
-        handler_ms, bare_ms, stages = [], [], []
+        handler_ms, bare_ms, stages, timings = [], [], [], {}
         for _ in range(runs):  # interleaved, so background load falls on both alike
-            start = time.perf_counter()
-            through_handler()
-            handler_ms.append((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            stages.append(bare.classify(photo)["timings_ms"])
-            bare_ms.append((time.perf_counter() - start) * 1000)
+            with stage("handler", timings):
+                through_handler()
+            with stage("bare", timings):
+                stages.append(bare.classify(photo)["timings_ms"])
+            handler_ms.append(timings["handler"])
+            bare_ms.append(timings["bare"])
         out[f"{name}_faces"] = faces
         out[f"{name}_request_mb"] = round(len(event["body"]) / 1e6, 2)
         out[f"{name}_handler_ms_p50"] = round(median(handler_ms), 1)
         out[f"{name}_handler_ms_p90"] = round(percentile(handler_ms, 90), 1)
         out[f"{name}_bare_ms_p50"] = round(median(bare_ms), 1)
         out[f"{name}_handler_vs_bare"] = round(median(handler_ms) / median(bare_ms), 3)
-        for stage in ("decode", "detect", "classify"):
-            out[f"{name}_bare_{stage}_ms_p50"] = round(median([t[stage] for t in stages]), 1)
+        for part in ("decode", "detect", "classify"):
+            out[f"{name}_bare_{part}_ms_p50"] = round(median([t[part] for t in stages]), 1)
     return out
 
 

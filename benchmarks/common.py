@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
+from facegender.telemetry import stage
 
 from tests.support.images import encode
 
@@ -14,11 +14,11 @@ def timed(fn, repeat: int, warmup: int = 2) -> list[float]:
     """Run ``fn`` ``warmup`` + ``repeat`` times; the last ``repeat`` durations in ms."""
     for _ in range(warmup):
         fn()
-    out = []
+    out, timings = [], {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
+        with stage("run", timings):
+            fn()
+        out.append(timings["run"])
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .settings import get_settings
@@ -17,8 +18,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     settings = get_settings()
     frontend = settings.frontend_dir or REPO_FRONTEND
     origins = settings.cors_origins or (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
-    app = create_app(settings=settings, frontend_dir=frontend if frontend.is_dir() else None,
-                     cors_origins=origins)
+    frontend = frontend if frontend.is_dir() else None
+    app = create_app(settings=replace(settings, frontend_dir=frontend, cors_origins=origins))
     print(f"facegender is running: open http://{host}:{port}/  (API docs: /docs; Ctrl+C stops)",
           flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
