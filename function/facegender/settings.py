@@ -37,7 +37,7 @@ DEFAULT_MAX_FACES = 20
 #: costs the model about two hundred evaluations (``python -m benchmarks explain``).
 DEFAULT_MAX_EXPLAINED_FACES = 5
 #: The longest side the page shrinks a photo to before uploading it, and the size the "too
-#: large" messages suggest: detection needs far less, and a 2048 px JPEG is well under the limit.
+#: large" messages suggest: detection needs far less, and a JPEG that size is well under the limit.
 UPLOAD_MAX_SIDE = 2048
 #: The most FACEGENDER_MAX_PIXELS may be; Pillow's own bomb check stands here (imaging.py).
 MAX_PIXELS_LIMIT = 200_000_000
