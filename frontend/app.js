@@ -31,7 +31,6 @@ const cameraView = new CameraView(document);
 const modelView = new ModelView(document);
 const explorer = createExplorer({ api, view: new ExplorerView(document) });
 api.formats().then((reply) => inputs.setAccept(useServerFormats(reply))).catch(() => {});
-loadLimits().catch(() => {});
 
 let run = 0; // the newest photo wins; replies to older ones are dropped
 let inFlight = null;
@@ -247,6 +246,7 @@ cards.bindHighlight((index) => {
 });
 window.addEventListener("hashchange", showViewFromHash);
 window.addEventListener("pagehide", () => camera.stop());
+loadLimits().catch(() => {}); // asked again with the first photo if it fails now
 showViewFromHash();
 // The notes name the training data as the model card does; until it answers, they keep the
 // names written into the page.
