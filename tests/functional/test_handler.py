@@ -1,8 +1,8 @@
 """The Lambda entry point with real API Gateway events (HTTP API v2 and REST API v1).
 
 The events are the SAM CLI's own (``tests/support/events/``); each test changes only the
-request in them. What the handler prints is read back: JSON log lines with the request's correlation id, and
-CloudWatch EMF metric lines.
+request in them. What the handler prints is read back: JSON log lines with the request's
+correlation id, and CloudWatch EMF metric lines.
 """
 
 from __future__ import annotations
