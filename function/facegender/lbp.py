@@ -17,8 +17,8 @@ from .preprocessing import FACE_SIZE
 
 #: Codes of 8-neighbour non-rotation-invariant uniform LBP: 58 uniform patterns + 1.
 N_LBP_CODES = 59
-#: Faces per block in :func:`facegender.features.lbp_features` (measured: 0.6 ms a face in blocks of 16, 2.2 ms in
-#: one block of 2,000, whose temporaries no longer fit in the caches).
+#: Faces per block in :func:`facegender.features.lbp_features` (measured: 0.6 ms a face in
+#: blocks of 16, 2.2 ms in one block of 2,000, whose temporaries no longer fit in the caches).
 LBP_BLOCK = 16
 
 
