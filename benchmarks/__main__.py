@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-from .common import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 ALL = ["pipeline", "api", "runtime", "site", "explain", "collection", "s3batch"]
 

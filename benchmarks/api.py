@@ -26,18 +26,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from facegender.local import serve_in_subprocess
+from facegender.telemetry import stage
 
-from tests.support import png_header_only
+from tests.support.images import png_header_only
+from tests.support.lambda_events import LAMBDA_ENV, FakeLambdaContext, make_event
+from tests.support.paths import REPO_ROOT, SAMPLES
+from tests.support.server import serve_in_subprocess
 
-from .common import REPO_ROOT, astronaut_rgb, jpeg, median, percentile, photo_12mp, photo_640x480
+from .common import astronaut_rgb, jpeg, median, percentile, photo_12mp, photo_640x480
 
-EVENT_V2 = REPO_ROOT / "tests" / "functional" / "events" / "apigw_http_api_v2.json"
-DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
-SAMPLES = DATA / "samples"
-LAMBDA_ENV = {"POWERTOOLS_SERVICE_NAME": "facegender",
-              "POWERTOOLS_METRICS_NAMESPACE": "FaceGender",
-              "POWERTOOLS_TRACE_DISABLED": "true"}
 DEFAULT_LOAD_SECONDS = 60.0
 CLIENTS = 16
 GOALS = {"handler_vs_bare_640x480": 1.15, "handler_12mp_p50_ms": 150.0, "cold_start_s": 0.6,
@@ -46,29 +43,11 @@ GOALS = {"handler_vs_bare_640x480": 1.15, "handler_12mp_p50_ms": 150.0, "cold_st
 
 # --- requests ---------------------------------------------------------------------------------
 
-class _Context:
-    function_name = "facegender-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:facegender-bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
-
 def predict_event(photo: bytes) -> dict:
     """The SAM-generated HTTP API event carrying what the page sends: ``{"image": base64}``."""
-    event = json.loads(EVENT_V2.read_text())
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/predict"
-    event["requestContext"]["http"]["method"] = "POST"
-    event["rawQueryString"] = ""
-    event["queryStringParameters"] = None
-    event["headers"]["content-type"] = "application/json"
-    event["body"] = json.dumps({"image": base64.b64encode(photo).decode()})
-    event["isBase64Encoded"] = False
-    return event
+    return make_event("v2", "POST", "/v1/predict",
+                      body=json.dumps({"image": base64.b64encode(photo).decode()}),
+                      headers={"content-type": "application/json"})
 
 
 def _import_handler():
@@ -95,7 +74,7 @@ def warm_latency(repeat: int = 40) -> dict:
 
         def through_handler():
             with contextlib.redirect_stdout(devnull):
-                reply = module.handler(event, _Context())
+                reply = module.handler(event, FakeLambdaContext())
             assert reply["statusCode"] == 200, reply["body"][:200]
             return reply
 
@@ -103,22 +82,22 @@ def warm_latency(repeat: int = 40) -> dict:
         for _ in range(3):
             through_handler()
             bare.classify(photo)
-        handler_ms, bare_ms, stages = [], [], []
+        handler_ms, bare_ms, stages, timings = [], [], [], {}
         for _ in range(runs):  # interleaved, so background load falls on both alike
-            start = time.perf_counter()
-            through_handler()
-            handler_ms.append((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            stages.append(bare.classify(photo)["timings_ms"])
-            bare_ms.append((time.perf_counter() - start) * 1000)
+            with stage("handler", timings):
+                through_handler()
+            with stage("bare", timings):
+                stages.append(bare.classify(photo)["timings_ms"])
+            handler_ms.append(timings["handler"])
+            bare_ms.append(timings["bare"])
         out[f"{name}_faces"] = faces
         out[f"{name}_request_mb"] = round(len(event["body"]) / 1e6, 2)
         out[f"{name}_handler_ms_p50"] = round(median(handler_ms), 1)
         out[f"{name}_handler_ms_p90"] = round(percentile(handler_ms, 90), 1)
         out[f"{name}_bare_ms_p50"] = round(median(bare_ms), 1)
         out[f"{name}_handler_vs_bare"] = round(median(handler_ms) / median(bare_ms), 3)
-        for stage in ("decode", "detect", "classify"):
-            out[f"{name}_bare_{stage}_ms_p50"] = round(median([t[stage] for t in stages]), 1)
+        for part in ("decode", "detect", "classify"):
+            out[f"{name}_bare_{part}_ms_p50"] = round(median([t[part] for t in stages]), 1)
     return out
 
 
@@ -129,12 +108,7 @@ import json, sys, time
 start = time.perf_counter()
 import facegender.handler as module
 imported = time.perf_counter()
-
-class Context:
-    function_name = "facegender-bench"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:facegender-bench"
-    aws_request_id = "cold"
+from tests.support.lambda_events import FakeLambdaContext as Context
 
 with open(sys.argv[1]) as handle:
     event = json.load(handle)

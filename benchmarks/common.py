@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import statistics
-import time
-from pathlib import Path
 
 import numpy as np
+from facegender.telemetry import stage
 
-from tests.support import encode
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.images import encode
 
 
 def timed(fn, repeat: int, warmup: int = 2) -> list[float]:
     """Run ``fn`` ``warmup`` + ``repeat`` times; the last ``repeat`` durations in ms."""
     for _ in range(warmup):
         fn()
-    out = []
+    out, timings = [], {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
+        with stage("run", timings):
+            fn()
+        out.append(timings["run"])
     return out
 
 

@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.support import first_face_crops
+from tests.support.images import first_face_crops
+from tests.support.paths import DATA, REPO_ROOT
 
-from .common import REPO_ROOT, median, photo_640x480, table, timed
+from .common import median, photo_640x480, table, timed
 
 FACES = 200
 ROUNDS = 5
@@ -58,7 +59,7 @@ print(statistics.median(times))
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
+    return DATA
 
 
 def dev_test_crops(model, count: int) -> list[np.ndarray]:

@@ -16,7 +16,9 @@ import sys
 
 import numpy as np
 
-from .common import REPO_ROOT, median, percentile, photo_12mp, photo_640x480, table, timed
+from tests.support.paths import REPO_ROOT
+
+from .common import median, percentile, photo_12mp, photo_640x480, table, timed
 
 IMPORT_PROBE = """
 import time, sys

@@ -27,8 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.lambda_events import FakeLambdaContext
+from tests.support.paths import REPO_ROOT
+
 from .api import LAMBDA_ENV, bad_input_memory, predict_event
-from .common import REPO_ROOT, median, photo_640x480
+from .common import median, photo_640x480
 
 GOALS = {"cascades_after_init": 0, "init_minus_bare_s": 0.40, "first_vs_warm": 1.3,
          "handler_vs_decode_haar": 1.15, "package_mb": 200.0, "peak_rss_mb": 1000.0}
@@ -51,7 +54,7 @@ PROBE = """
 import json, os, sys, time
 import facegender.handler as module
 import cv2
-from benchmarks.api import _Context as Context
+from tests.support.lambda_events import FakeLambdaContext as Context
 built = []
 real = cv2.CascadeClassifier
 cv2.CascadeClassifier = lambda *a, **k: built.append(a) or real(*a, **k)
@@ -136,7 +139,7 @@ def handler_vs_decode_and_haar(repeat: int = 40) -> dict:
     from facegender.detection import CASCADE_FILE, load_cascade
     from facegender.imaging import decode_image
 
-    from .api import _Context, _import_handler
+    from .api import _import_handler
 
     module = _import_handler()
     photo = photo_640x480()
@@ -146,7 +149,7 @@ def handler_vs_decode_and_haar(repeat: int = 40) -> dict:
 
     def through_handler():
         with contextlib.redirect_stdout(devnull):
-            reply = module.handler(event, _Context())
+            reply = module.handler(event, FakeLambdaContext())
         assert reply["statusCode"] == 200
 
     def decode_and_haar():

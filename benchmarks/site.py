@@ -24,10 +24,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from facegender.local import serve_in_subprocess
+from facegender.settings import DEFAULT_MAX_FACES
 from PIL import Image
 
-from .common import REPO_ROOT, astronaut_rgb
+from tests.support.paths import REPO_ROOT
+from tests.support.server import serve_in_subprocess
+
+from .common import astronaut_rgb
 
 CHROMIUM = "/usr/bin/chromium"
 GOALS = {"deploy_passes": 1, "largest_module_lines": 250}
@@ -73,7 +76,7 @@ def uploaded_bytes(photo: bytes) -> dict:
         finally:
             browser.close()
     old_body = json.dumps({"image": "data:image/jpeg;base64," + base64.b64encode(photo).decode(),
-                           "include_crops": True, "max_faces": 20})
+                           "include_crops": True, "max_faces": DEFAULT_MAX_FACES})
     return {"jpeg_bytes": len(photo), "uploaded_bytes": seen.get("body"),
             "content_type": seen.get("type"), "query": seen.get("query"),
             "old_base64_json_bytes": len(old_body)}

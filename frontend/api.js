@@ -85,14 +85,15 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
     /**
      * POST /v1/predict with the photo itself as the body (no base64, no JSON around it) and
      * the options in the query string; resolves to the reply object.
+     * Explanations are asked for face by face (explain), never here.
      * @param {Blob} blob the photo as photo.js prepared it
-     * @param {{type?: string, signal?: AbortSignal, maxFaces?: number, includeCrops?: boolean,
-     *   includeExplanation?: boolean}} options
-     *   type: the photo's media type (image/jpeg, image/png, image/webp or image/bmp)
+     * @param {{type?: string, signal?: AbortSignal, maxFaces?: number, includeCrops?: boolean}} options
+     *   type: the photo's media type (image/jpeg, image/png, image/webp or image/bmp);
+     *   maxFaces: without it, the API's default (limits().max_faces.default)
      */
-    async predict(blob, { type, signal, maxFaces = 20, includeCrops = true, includeExplanation = false } = {}) {
-      const query = new URLSearchParams({ include_crops: String(includeCrops), max_faces: String(maxFaces) });
-      if (includeExplanation) query.set("include_explanation", "true");
+    async predict(blob, { type, signal, maxFaces, includeCrops = true } = {}) {
+      const query = new URLSearchParams({ include_crops: String(includeCrops) });
+      if (maxFaces !== undefined) query.set("max_faces", String(maxFaces));
       const reply = await request(
         `/v1/predict?${query}`,
         {
@@ -129,6 +130,15 @@ export function createApi({ timeoutMs = 30000, fetchImpl } = {}) {
     /** GET /v1/model: the model card. */
     modelCard({ signal } = {}) {
       return request("/v1/model", { headers: { Accept: "application/json" } }, { signal });
+    },
+
+    /**
+     * GET /v1/limits: the API's limits and the values the page shows, each defined once on the
+     * server: max_faces {default, minimum, maximum}, max_image_bytes, max_pixels,
+     * upload_max_side, eigenfaces_shown, max_explained_faces, label_colours {female, male}.
+     */
+    limits({ signal } = {}) {
+      return request("/v1/limits", { headers: { Accept: "application/json" } }, { signal });
     },
 
     /** GET /v1/formats: the image formats the API decodes as they are. */

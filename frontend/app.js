@@ -13,13 +13,11 @@ import { describeError } from "./messages.js";
 import { datasetNames, describeModelCard, eigenfaceCount, joinNames, weakestGroupNames } from "./model-card.js";
 import { ModelView } from "./model-view.js";
 import { PageView } from "./page-view.js";
-import { MAX_SIDE, preparePhoto, useServerFormats } from "./photo.js";
+import { preparePhoto, useServerFormats } from "./photo.js";
 import { PhotoView } from "./photo-view.js";
 import { describeFaces, describeTimings, explanationOf, facesOf } from "./results.js";
 
-const MAX_FACES = 20;
 const EXPLANATIONS_KEPT = 40;
-const EIGENFACES_SHOWN = 8;
 const VIEW_BY_HASH = { "#how-it-works": "how-it-works" };
 const SOURCE_NAMES = { file: "photo", drop: "dropped photo", paste: "pasted image", camera: "camera picture" };
 
@@ -42,6 +40,7 @@ let shownFaces = [];
 let explaining = new AbortController();
 const explanations = new Map();
 let modelCard = null; // one request for the card, shared by the notes and "How it works"
+let limits = null; // GET /v1/limits: sizes, defaults and label colours, all the API's
 let howItWorksShown = false;
 
 const isAbort = (error) => error && error.name === "AbortError";
@@ -64,8 +63,11 @@ async function analyse(blob, source) {
   page.setBusy(`Reading the ${SOURCE_NAMES[source] || "photo"}…`);
 
   let prepared;
+  let known;
   try {
-    prepared = await preparePhoto(blob);
+    known = await loadLimits();
+    if (mine !== run) return;
+    prepared = await preparePhoto(blob, known);
   } catch (error) {
     if (mine === run) showResultsError(error);
     return;
@@ -80,7 +82,7 @@ async function analyse(blob, source) {
   );
   cards.clear();
   photo.show(prepared.display, "The photo being analysed");
-  page.setBusy(prepared.resized ? `Shrunk to at most ${MAX_SIDE} px. Looking for faces…` : "Looking for faces…");
+  page.setBusy(prepared.resized ? `Shrunk to at most ${known.upload_max_side} px. Looking for faces…` : "Looking for faces…");
 
   const controller = new AbortController();
   inFlight = controller;
@@ -88,7 +90,7 @@ async function analyse(blob, source) {
   let reply;
   try {
     reply = await api.predict(prepared.upload, {
-      type: prepared.type, signal: controller.signal, maxFaces: MAX_FACES, includeCrops: true,
+      type: prepared.type, signal: controller.signal, maxFaces: known.max_faces.default, includeCrops: true,
     });
   } catch (error) {
     if (mine === run && !isAbort(error)) showResultsError(error);
@@ -99,7 +101,7 @@ async function analyse(blob, source) {
   if (mine !== run) return;
 
   const faces = facesOf(reply);
-  const sentences = describeFaces(faces, { limited: faces.length >= MAX_FACES });
+  const sentences = describeFaces(faces, { limited: faces.length >= known.max_faces.default });
   photo.showFaces(faces, sentences.photo);
   shownFaces = faces;
   cards.show(faces);
@@ -170,6 +172,22 @@ function stopCamera() {
 
 // ---------------------------------------------------------------- the model
 
+function loadLimits() {
+  if (!limits) {
+    limits = api.limits().then(
+      (reply) => {
+        page.setLabelColours(reply.label_colours);
+        return reply;
+      },
+      (error) => {
+        limits = null; // asked again next time
+        throw error;
+      },
+    );
+  }
+  return limits;
+}
+
 function loadModelCard() {
   if (!modelCard) {
     modelCard = api.modelCard().catch((error) => {
@@ -192,7 +210,13 @@ async function showHowItWorks() {
     modelView.showCardError(describeError(error).text);
   }
   explorer.show(card);
-  const count = Math.max(1, Math.min(EIGENFACES_SHOWN, eigenfaceCount(card) || EIGENFACES_SHOWN));
+  let shown = 1;
+  try {
+    shown = (await loadLimits()).eigenfaces_shown;
+  } catch {
+    // the pictures below show what they can; the card's error already says the API is away
+  }
+  const count = Math.max(1, Math.min(shown, eigenfaceCount(card) || shown));
   modelView.showPictures([
     { src: api.meanFaceUrl(), caption: "Mean face", alt: "The mean face: the average of all training faces", wide: true },
     ...Array.from({ length: count }, (_, i) => ({
@@ -222,6 +246,7 @@ cards.bindHighlight((index) => {
 });
 window.addEventListener("hashchange", showViewFromHash);
 window.addEventListener("pagehide", () => camera.stop());
+loadLimits().catch(() => {}); // asked again with the first photo if it fails now
 showViewFromHash();
 // The notes name the training data, and the groups the model fails most, as the model card
 // does; until it answers, they keep the names written into the page.

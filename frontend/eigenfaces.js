@@ -78,6 +78,9 @@ export function rgbaToGrey(rgba) {
   return out;
 }
 
+/** The sliders' range, in standard deviations of the training faces: -SLIDER_LIMIT to SLIDER_LIMIT. */
+export const SLIDER_LIMIT = 4;
+
 /** A weight for a slider: a finite number within [-limit, limit], to one decimal. */
 export function sliderValue(weight, limit) {
   const n = Number(weight);

@@ -3,9 +3,7 @@
 // the arithmetic is in eigenfaces.js and the requests are app.js's.
 
 import { h } from "./dom.js";
-import { rgbaToGrey } from "./eigenfaces.js";
-
-export const SLIDER_LIMIT = 4;
+import { SLIDER_LIMIT, rgbaToGrey } from "./eigenfaces.js";
 
 export class ExplorerView {
   constructor(doc) {

@@ -3,8 +3,7 @@
 // picture is rebuilt here; the probability comes from the API's decide. No DOM in here: the
 // view draws.
 
-import { greyToRgba, parseEigenfaces, rebuild, sliderValue } from "./eigenfaces.js";
-import { SLIDER_LIMIT } from "./explorer-view.js";
+import { SLIDER_LIMIT, greyToRgba, parseEigenfaces, rebuild, sliderValue } from "./eigenfaces.js";
 import { latestOnly } from "./latest.js";
 import { describeError } from "./messages.js";
 import { probabilitiesText } from "./results.js";

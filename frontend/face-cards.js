@@ -56,13 +56,10 @@ function whyContent(face, explanation) {
   ];
 }
 
-/**
- * The "Why?" button and its panel. The map is asked for when the panel first opens (see
- * bindWhy), unless the reply already carried one.
- */
+/** The "Why?" button and its panel, empty until the map comes (asked for on first open: bindWhy). */
 function why(face) {
-  const { number, explanation } = face;
-  if (!face.crop || !(explanation || face.cropPng)) return null;
+  const { number } = face;
+  if (!face.crop || !face.cropPng) return null;
   const panelId = `why-${number}`;
   return h(
     "div",
@@ -73,13 +70,12 @@ function why(face) {
     }),
     h(
       "div",
-      { class: "why-panel", id: panelId, hidden: true, dataset: { state: explanation ? "ready" : "empty" } },
-      ...(explanation ? whyContent(face, explanation) : []),
+      { class: "why-panel", id: panelId, hidden: true, dataset: { state: "empty" } },
     ),
   );
 }
 
-/** @param {{number, label, percent, probabilities, box, crop, eigenface, explanation}} face from results.facesOf */
+/** @param {{number, label, percent, probabilities, box, crop, eigenface, cropPng}} face from results.facesOf */
 function card(face, index) {
   const { number, box } = face;
   return h(

@@ -9,7 +9,7 @@ export const MESSAGES = {
   invalid_input: "The server could not understand the request. Please choose the photo again.",
   invalid_base64: "The photo was garbled on its way to the server. Please try again.",
   empty_image: "That photo is empty (0 bytes). Please choose another one.",
-  payload_too_large: "That photo is too large to send (about 4 MB at most). Please try a smaller photo.",
+  payload_too_large: "That photo is too large to send. Please try a smaller photo.", // the limit: the server's detail line
   image_too_large: "That photo has too many pixels for the server. Please try a smaller photo.",
   unsupported_media_type: `That image format is not supported. ${FORMATS}`,
   not_an_image: `That file is not a photo the server can read. ${FORMATS}`,

@@ -127,6 +127,19 @@ export class PageView {
     for (const slot of this.doc.querySelectorAll("[data-slot=weakest-groups]")) slot.textContent = names;
   }
 
+  /**
+   * The label colours, from GET /v1/limits (the server draws its explanation maps in them):
+   * set as --label-female and --label-male, which the stylesheet's --female and --male read.
+   * @param {{female?: string, male?: string}} colours "#rrggbb" each
+   */
+  setLabelColours(colours) {
+    for (const [label, colour] of Object.entries(colours || {})) {
+      if (/^[a-z]+$/.test(label) && /^#[0-9a-f]{6}$/i.test(colour)) {
+        this.doc.documentElement.style.setProperty(`--label-${label}`, colour);
+      }
+    }
+  }
+
   /** Name the training datasets in every note, in the model card's words. */
   setTrainingData(names) {
     if (!names) return;

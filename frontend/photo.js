@@ -1,9 +1,8 @@
 // Turns whatever the person gave us (file, drop, paste, camera frame) into an upload the API
 // accepts: recognise the format from its first bytes, decode it upright, and shrink it on a
-// canvas when it is too big. Nothing here touches the page.
+// canvas when it is too big (the sizes are the API's, from GET /v1/limits). Nothing here touches
+// the page.
 
-export const MAX_SIDE = 2048;
-export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 const JPEG_QUALITY = 0.9;
 
 /** A file we will not send, with a stable `code` for messages.js. */
@@ -90,17 +89,6 @@ export function sniffFormat(bytes) {
   return "unknown";
 }
 
-const REFUSED = {
-  heic: "HEIC/HEIF photos cannot be read by this browser.",
-  pdf: "This is a PDF document.",
-  tiff: "TIFF images are not supported.",
-  svg: "SVG drawings are not photos.",
-  video: "This is a video or another ISO media file.",
-  zip: "This is a ZIP archive or an office document.",
-  text: "This is a text file.",
-  unknown: "This is not an image format we know.",
-};
-
 async function readHead(blob, length = 512) {
   return new Uint8Array(await blob.slice(0, length).arrayBuffer());
 }
@@ -161,16 +149,16 @@ export async function encodeJpeg(source, width, height, quality = JPEG_QUALITY) 
   return { blob: await canvasToJpeg(canvas, quality), canvas };
 }
 
-/** Re-encode as JPEG, at most MAX_SIDE px a side and MAX_UPLOAD_BYTES. */
-async function shrink(image) {
-  let side = MAX_SIDE;
+/** Re-encode as JPEG, at most maxSide px a side and maxBytes. */
+async function shrink(image, { maxSide, maxBytes }) {
+  let side = maxSide;
   let quality = JPEG_QUALITY;
   for (let attempt = 0; attempt < 8; attempt += 1) {
     const scale = Math.min(1, side / Math.max(image.width, image.height));
     const width = Math.max(1, Math.round(image.width * scale));
     const height = Math.max(1, Math.round(image.height * scale));
     const { blob, canvas } = await encodeJpeg(image.source, width, height, quality);
-    if (blob.size <= MAX_UPLOAD_BYTES) {
+    if (blob.size <= maxBytes) {
       return { blob, display: { source: canvas, width, height, close: () => {} } };
     }
     if (quality > 0.75) quality -= 0.1;
@@ -182,16 +170,21 @@ async function shrink(image) {
 /**
  * Everything needed to send and show one photo.
  * @param {Blob} blob a File from the picker, drop or paste, or a camera frame
+ * @param {{upload_max_side: number, max_image_bytes: number}} limits GET /v1/limits: photos
+ *   larger than either are shrunk and re-encoded as JPEG
  * @returns {Promise<{upload: Blob, type: string, display: {source, width, height, close},
  *   format: string, resized: boolean, original: {width: number, height: number, bytes: number}}>}
  *   type: the upload's media type, from its bytes (a file's own type may not match its content)
  */
-export async function preparePhoto(blob) {
+export async function preparePhoto(blob, limits) {
+  const maxSide = limits.upload_max_side;
+  const maxBytes = limits.max_image_bytes;
   if (!blob || blob.size === 0) throw new PhotoError("file_empty", "The file is empty.");
   const format = sniffFormat(await readHead(blob));
   const uploadAsIs = serverFormats.has(format);
   if (!uploadAsIs && !BROWSER_FORMATS.has(format)) {
-    throw new PhotoError(`file_${format}`, REFUSED[format] || REFUSED.unknown);
+    // messages.js words each file_* code for the person.
+    throw new PhotoError(`file_${format}`, `Refused: ${format}.`);
   }
   const image = await decode(blob);
   if (!image.width || !image.height) {
@@ -199,12 +192,12 @@ export async function preparePhoto(blob) {
     throw new PhotoError("file_undecodable", "The image has no pixels.");
   }
   const original = { width: image.width, height: image.height, bytes: blob.size };
-  const tooBig = Math.max(image.width, image.height) > MAX_SIDE || blob.size > MAX_UPLOAD_BYTES;
+  const tooBig = Math.max(image.width, image.height) > maxSide || blob.size > maxBytes;
   if (!tooBig && uploadAsIs) {
     return { upload: blob, type: `image/${format}`, display: image, format, resized: false, original };
   }
   try {
-    const { blob: upload, display } = await shrink(image);
+    const { blob: upload, display } = await shrink(image, { maxSide, maxBytes });
     return { upload, type: "image/jpeg", display, format, resized: tooBig, original };
   } finally {
     image.close();

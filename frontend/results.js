@@ -55,7 +55,7 @@ export function imageSource(data) {
 }
 
 /**
- * An explanation (a face's in a predict reply, or /v1/model/explain's) when its map is an image
+ * The explanation of a /v1/model/explain reply when its map is an image
  * the page may show, else null.
  * @returns {{map: string, method: string, top_regions: object[]}|null}
  */
@@ -74,8 +74,7 @@ export function explanationOf(explanation) {
  * The faces of a /v1/predict reply, as the views draw them.
  * @returns {Array<{number: number, label: string, confidence: number, percent: string,
  *   probabilities: string, rel: object, box: object, crop: string|null, eigenface: string|null,
- *   cropPng: string|null, weights: number[]|null,
- *   explanation: {map: string, method: string, top_regions: object[]}|null}>}
+ *   cropPng: string|null, weights: number[]|null}>}
  */
 export function facesOf(reply) {
   return reply.faces.map((face, index) => {
@@ -94,7 +93,6 @@ export function facesOf(reply) {
       eigenface: imageSource(face.eigenface_png),
       cropPng: typeof face.crop_png === "string" && imageSource(face.crop_png) ? face.crop_png : null,
       weights: Array.isArray(face.eigenface_weights) && face.eigenface_weights.every(Number.isFinite) ? face.eigenface_weights : null,
-      explanation: explanationOf(face.explanation),
     };
   });
 }

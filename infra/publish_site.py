@@ -25,8 +25,8 @@ import boto3
 
 from .stack import SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SITE_DIR = REPO_ROOT / "frontend"
+# The page beside this folder (deploy tooling: it imports nothing from the tests or training).
+SITE_DIR = Path(__file__).resolve().parent.parent / "frontend"
 
 # Revalidated on every load (a 304 against the ETag S3 keeps for each object): the page and
 # the code it runs. ES modules import each other by fixed names, so caching one for minutes

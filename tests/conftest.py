@@ -1,27 +1,17 @@
-"""Shared fixtures: dataset paths (skipped with a reason when absent) and real face photos."""
+"""Shared fixtures: the sample photos (skipped with a reason when absent) and the astronaut.
+
+Helpers that tests and benchmarks import live in ``tests/support``, not here."""
 
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.support import encode  # noqa: F401  (re-exported for the unit tests)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
-SAMPLES = DATA / "samples"
-
-
-def need(path: Path) -> Path:
-    """``path``, or skip the test saying which dataset folder is missing and how to point to it."""
-    if not path.exists():
-        pytest.skip(f"dataset not found at {path} (set FACEGENDER_DATA to the shared data folder)")
-    return path
-
+from tests.support.images import encode
+from tests.support.paths import SAMPLES, need
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
@@ -40,9 +30,6 @@ def astronaut_rgb() -> np.ndarray:
     from skimage import data
 
     return data.astronaut()
-
-
-
 
 @pytest.fixture(scope="session")
 def astronaut_jpeg(astronaut_rgb) -> bytes:

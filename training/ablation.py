@@ -33,7 +33,7 @@ from facegender.features import Channel, HogParams, LbpParams
 from .crops import dataset_faces_and_framings, found, reframed_faces
 from .data import Samples, data_root, load_split
 from .fit import Candidate, ChannelSpec, grid_search, sample_weights
-from .pipeline import REPO_ROOT
+from .data import REPO_ROOT
 from .recipes import HOG, IMPROVED, SERVED_CHANNELS
 
 RACES = ("Asian", "Black", "Indian", "White")

@@ -29,7 +29,7 @@ from .crops import dataset_faces_and_framings, found
 from .data import data_root, load_split
 from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
 from .fit import Candidate, grid_search
-from .pipeline import REPO_ROOT
+from .data import REPO_ROOT
 from .recipes import IMPROVED, SERVED_CHANNELS
 
 BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)

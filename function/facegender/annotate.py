@@ -9,13 +9,14 @@ def annotate(data: bytes, reply: dict, out: Path) -> None:
     """Draw ``reply``'s faces on the image ``data`` and write it to ``out`` (JPEG)."""
     import cv2
 
+    from .explain import MAP_COLOURS
     from .imaging import decode_image
 
     image = decode_image(data, color=True, max_bytes=len(data) + 1).pixels.copy()
     thickness = max(2, round(max(image.shape[:2]) / 400))
     for face in reply["faces"]:
         box = face["box"]
-        colour = (60, 140, 255) if face["gender"] == "female" else (255, 160, 40)
+        colour = MAP_COLOURS[face["gender"]]
         top_left = (box["x"], box["y"])
         bottom_right = (box["x"] + box["width"], box["y"] + box["height"])
         cv2.rectangle(image, top_left, bottom_right, colour, thickness)

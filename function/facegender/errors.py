@@ -33,6 +33,26 @@ class InvalidInput(FaceGenderError):
     code = "invalid_input"
 
 
+class InvalidJson(InvalidInput):
+    """The body is empty or is not JSON."""
+
+    code = "invalid_json"
+
+
+class InvalidRequest(FaceGenderError):
+    """The request is well-formed but a field or option is wrong, missing or extra."""
+
+    status = 422
+    code = "validation_error"
+
+
+class InvalidCrop(FaceGenderError):
+    """A crop_png that is not a crop of the model's size, as ``/v1/predict`` gives it."""
+
+    status = 422
+    code = "invalid_crop"
+
+
 class InvalidBase64(InvalidInput):
     """The image string is neither valid base64 nor a base64 data URL."""
 
@@ -91,3 +111,16 @@ class MethodNotAllowed(FaceGenderError):
 
     status = 405
     code = "method_not_allowed"
+
+
+class InternalError(FaceGenderError):
+    """A bug of ours, never the client's input."""
+
+    status = 500
+    code = "internal_error"
+
+
+#: The error for an HTTP status the framework itself raises (404, 405, 413, 415), by status;
+#: any other status keeps the base class's ``bad_request``.
+BY_STATUS = {error.status: error for error in (NotFound, MethodNotAllowed, PayloadTooLarge,
+                                               UnsupportedMediaType)}

@@ -163,8 +163,12 @@ def top_regions(effects: np.ndarray, patch: int, model: FaceModel) -> list[dict]
             for weight, region, toward in pushes[:TOP_REGIONS] if weight >= MIN_REGION_WEIGHT]
 
 
-#: Colours of the map by label, as the page draws the labels (its --female and --male), BGR.
-MAP_COLOURS = {"female": (12, 65, 194), "male": (216, 78, 29)}
+#: The colour of each label: the maps are drawn in them, the page reads them from GET /v1/limits
+#: for its labels, and the CLI frames faces in them.
+LABEL_COLOURS = {"female": "#c2410c", "male": "#1d4ed8"}
+#: :data:`LABEL_COLOURS` as OpenCV's BGR triples.
+MAP_COLOURS = {label: tuple(int(hex_[i:i + 2], 16) for i in (5, 3, 1))
+               for label, hex_ in LABEL_COLOURS.items()}
 
 
 def map_png(effects: np.ndarray, classes: tuple[str, str], scale: float | None = None) -> bytes:

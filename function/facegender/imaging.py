@@ -23,12 +23,10 @@ from .errors import (
     EmptyImage,
     ImageTooLarge,
     InvalidBase64,
-    NotAnImage,
     PayloadTooLarge,
-    UnsupportedMediaType,
 )
-from .formats import BY_PIL_NAME, LABELS
-from .settings import MAX_PIXELS_LIMIT, get_settings
+from .formats import BY_PIL_NAME, sniff_format
+from .settings import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_PIXELS, MAX_PIXELS_LIMIT, UPLOAD_MAX_SIDE
 
 # Never let Pillow guess at damaged data: a truncated file is the client's error to hear about.
 Image.LOAD_TRUNCATED_IMAGES = False
@@ -36,16 +34,6 @@ Image.LOAD_TRUNCATED_IMAGES = False
 # allows: it stands at the highest limit FACEGENDER_MAX_PIXELS accepts, and decode_image checks
 # the configured one from the header, with a message that names it.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS_LIMIT
-
-# Magic numbers of formats people commonly send that we refuse, to name them in the message.
-_KNOWN_UNSUPPORTED = (
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"%PDF", "PDF"),
-    (b"\x00\x00\x01\x00", "ICO"),
-)
 
 # Pillow's transpose for each EXIF orientation other than "normal" (1): the table inside
 # ImageOps.exif_transpose. Not that function itself: it turns the full-colour image, before
@@ -95,13 +83,12 @@ class DecodedImage:
         return self.pixels.shape[1] / self.width
 
 
-def image_bytes_from_text(text: str, *, max_bytes: int | None = None) -> bytes:
+def image_bytes_from_text(text: str, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> bytes:
     """Decode base64 or a ``data:image/...;base64,`` URL into raw bytes.
 
     Lenient with what people paste: surrounding and embedded whitespace, line wraps, missing
     padding and the URL-safe alphabet are accepted. The length is checked before decoding.
     """
-    max_bytes = get_settings().max_image_bytes if max_bytes is None else max_bytes
     payload = text.strip()
     if payload[:5].lower() == "data:":
         match = _DATA_URL.match(payload[:256])
@@ -125,37 +112,13 @@ def image_bytes_from_text(text: str, *, max_bytes: int | None = None) -> bytes:
     return data
 
 
-def sniff_format(data: bytes) -> str:
-    """Name the image format from its first bytes, or raise the error that explains why not."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    if data.startswith(b"BM") and len(data) >= 26:
-        return "BMP"
-    for magic, name in _KNOWN_UNSUPPORTED:
-        if data.startswith(magic):
-            raise UnsupportedMediaType(f"{name} images are not supported; send {LABELS}.")
-    head = data[:64].lstrip().lower()
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftyphevc"):
-        raise UnsupportedMediaType(
-            f"HEIC/AVIF images are not supported; send {LABELS} "
-            "(phones can export photos as JPEG)."
-        )
-    if head.startswith((b"<svg", b"<?xml")):
-        raise UnsupportedMediaType(f"SVG images are not supported; send {LABELS}.")
-    raise NotAnImage(f"The data is not an image. Send a {LABELS} file.")
-
-
 def decode_image(
     data: bytes | str,
     *,
     color: bool = False,
     max_side: int | None = None,
-    max_bytes: int | None = None,
-    max_pixels: int | None = None,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> DecodedImage:
     """Validate and decode an image into an upright uint8 array.
 
@@ -169,9 +132,10 @@ def decode_image(
         A hint that the caller will not need more than this many pixels on the longer side.
         Large JPEGs are then decoded at 1/2, 1/4 or 1/8 scale inside libjpeg, which is several
         times faster than decoding every pixel; the result is never smaller than ``max_side``.
-    max_bytes, max_pixels : int, optional
-        Limits; default to the service settings. ``max_pixels`` is at most
-        ``MAX_PIXELS_LIMIT`` (200 MP).
+    max_bytes, max_pixels : int
+        Limits: the service passes its settings'; the defaults are the settings' own defaults
+        (never read from the environment here). ``max_pixels`` is at most ``MAX_PIXELS_LIMIT``
+        (200 MP).
 
     Raises
     ------
@@ -180,9 +144,6 @@ def decode_image(
         ``payload_too_large``, ``image_too_large``, ``unsupported_media_type``,
         ``not_an_image`` or ``corrupt_image``.
     """
-    settings = get_settings()
-    max_bytes = settings.max_image_bytes if max_bytes is None else max_bytes
-    max_pixels = settings.max_pixels if max_pixels is None else max_pixels
     if max_pixels > MAX_PIXELS_LIMIT:
         raise ValueError(f"max_pixels is at most {MAX_PIXELS_LIMIT}; got {max_pixels}")
     if isinstance(data, str):
@@ -283,7 +244,8 @@ def check_byte_count(size: int, max_bytes: int) -> None:
 def _too_many_bytes_message(size: int, limit: int) -> str:
     return (
         f"The image is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB. "
-        "Send a smaller or more compressed photo (for example a JPEG of at most 2048 px)."
+        "Send a smaller or more compressed photo (for example a JPEG of at most "
+        f"{UPLOAD_MAX_SIDE} px)."
     )
 
 

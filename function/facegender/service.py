@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import time
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,12 +15,12 @@ from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
 from .model import FaceModel
 from .preprocessing import FACE_SIZE, from_grey_levels, to_png_gray
-from .errors import ImageTooLarge, InvalidInput
+from .errors import ImageTooLarge, InvalidCrop, InvalidRequest
 from .settings import MAX_FACES_LIMIT, Settings, get_settings
-from .telemetry import Telemetry
+from .telemetry import Telemetry, stage
 
-#: Largest crop_png accepted by :meth:`FaceService.decide` and :meth:`FaceService.explain` (a
-#: 100x100 PNG is at most ~30 kB).
+#: Largest crop_png accepted by :meth:`FaceService.classify_edited` and
+#: :meth:`FaceService.explain` (a 100x100 PNG is at most ~30 kB).
 MAX_CROP_BYTES = 100_000
 
 
@@ -33,10 +33,11 @@ class FaceService:
     telemetry: Telemetry = field(default_factory=Telemetry)
 
     def __post_init__(self):
-        # One set of cascades per request run at once, built now (in the Lambda init phase,
-        # and so in a SnapStart snapshot): no request builds one. Checking a set out is also
-        # the limit on concurrency: more threads would not finish sooner on these cores, and
-        # each decode may hold up to max_pixels of memory.
+        # The limit on requests run at once: more threads would not finish sooner on these
+        # cores, and each decode may hold up to max_pixels of memory.
+        self._slots = threading.BoundedSemaphore(self.settings.max_concurrent)
+        # One set of cascades per slot, built now (in the Lambda init phase, and so in a
+        # SnapStart snapshot): no request builds one, and one is always free to lend.
         self._cascades = CascadePool(self.settings.max_concurrent)
         # The feature channels' tables (HOG descriptor, LBP sampling weights) are built on
         # first use; a first prediction now keeps that out of the first request.
@@ -73,15 +74,13 @@ class FaceService:
         dict
             ``faces``, ``image``, ``model`` and ``timings_ms``, as in the API reply.
         """
-        max_faces = self.settings.default_max_faces if max_faces is None else max_faces
-        if not 1 <= max_faces <= MAX_FACES_LIMIT:
-            raise InvalidInput(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
-                               f"got {max_faces}.", code="validation_error", status=422)
-        with self._cascades.checkout() as cascades:
+        max_faces = check_max_faces(self.settings.default_max_faces if max_faces is None
+                                    else max_faces)
+        with self._slots, self._cascades.checkout() as cascades:
             return self._classify(data, include_crops or include_explanation,
                                   include_explanation, max_faces, cascades)
 
-    def decide(self, crop_png: str | None, weights: list[float]) -> dict:
+    def classify_edited(self, crop_png: str | None, weights: list[float]) -> dict:
         """The calibrated probabilities of a face with its first eigenface weights edited.
 
         Parameters
@@ -100,12 +99,12 @@ class FaceService:
         """
         model = self.model
         if len(weights) > model.n_components:
-            raise InvalidInput(f"The model has {model.n_components} eigenfaces; got "
-                               f"{len(weights)} weights.", code="validation_error", status=422)
+            raise InvalidRequest(f"The model has {model.n_components} eigenfaces; got "
+                                 f"{len(weights)} weights.")
         face = model.mean_face() if crop_png is None else _decode_crop(crop_png)
-        with self._cascades.checkout():  # a slot: the pool is the limit on concurrency
+        with self._slots:
             out = model.predict_edited(face, weights)
-        return {**_decision(model.classes, out.probabilities[0]),
+        return {**_label_fields(model.classes, out.probabilities[0]),
                 "model": {"version": model.version}}
 
     def explain(self, crop_png: str) -> dict:
@@ -125,40 +124,32 @@ class FaceService:
             ``probabilities`` (of the face whole, from the map's own batch) and ``model``.
         """
         face = _decode_crop(crop_png)
-        with self._cascades.checkout():  # a slot: the pool is the limit on concurrency
+        with self._slots:
             explained = explain_face(self.model, face)
         return {"explanation": self._explanation_entry(explained),
-                **_decision(self.model.classes, explained.probabilities),
+                **_label_fields(self.model.classes, explained.probabilities),
                 "model": {"version": self.model.version}}
 
     def _classify(self, data: bytes | str, include_crops: bool, include_explanation: bool,
                   max_faces: int, cascades: Cascades) -> dict:
-        stage = self.telemetry.stage
-        start = time.perf_counter()
-        with stage("decode"):
-            # Detection works on at most max_side pixels; decoding twice that keeps crops sharp.
-            image = decode_image(data, max_side=2 * self.model.preprocessing.detector.max_side,
-                                 max_bytes=self.settings.max_image_bytes,
-                                 max_pixels=self.settings.max_pixels)
-        decoded = time.perf_counter()
-        with stage("detect"):
-            found = find_faces(image.pixels, self.model.preprocessing, max_faces=max_faces,
-                               cascades=cascades)
-        detected = time.perf_counter()
-        with stage("classify"):
-            faces = self._classify_found(image, found, include_crops)
-        done = time.perf_counter()
-        timings = {
-            "decode": _ms(decoded - start),
-            "detect": _ms(detected - decoded),
-            "classify": _ms(done - detected),
-        }
-        if include_explanation:
-            with stage("explain"):
-                for face, found_face in zip(faces[:self.settings.max_explained_faces], found):
-                    face["explanation"] = self._explanation(found_face.crop)
-            timings["explain"] = _ms(time.perf_counter() - done)
-            done = time.perf_counter()
+        span, timings = self.telemetry.stage, {}
+        with stage("total", timings):
+            with stage("decode", timings, span):
+                # Detection works on at most max_side pixels; decoding twice that keeps crops
+                # sharp.
+                image = decode_image(data,
+                                     max_side=2 * self.model.preprocessing.detector.max_side,
+                                     max_bytes=self.settings.max_image_bytes,
+                                     max_pixels=self.settings.max_pixels)
+            with stage("detect", timings, span):
+                found = find_faces(image.pixels, self.model.preprocessing, max_faces=max_faces,
+                                   cascades=cascades)
+            with stage("classify", timings, span):
+                faces = self._classify_found(image, found, include_crops)
+            if include_explanation:
+                with stage("explain", timings, span):
+                    for face, found_face in zip(faces[:self.settings.max_explained_faces], found):
+                        face["explanation"] = self._explanation(found_face.crop)
         return {
             "faces": faces,
             "image": {
@@ -168,7 +159,7 @@ class FaceService:
                 "orientation_applied": image.orientation_applied,
             },
             "model": {"version": self.model.version},
-            "timings_ms": {**timings, "total": _ms(done - start)},
+            "timings_ms": {name: round(ms, 2) for name, ms in timings.items()},
         }
 
     def _classify_found(self, image: DecodedImage, found: list[FoundFace],
@@ -204,6 +195,14 @@ class FaceService:
         }
 
 
+def check_max_faces(max_faces: int) -> int:
+    """``max_faces`` when it is in range (the one check of it), else 422 ``validation_error``."""
+    if not 1 <= max_faces <= MAX_FACES_LIMIT:
+        raise InvalidRequest(f"max_faces must be between 1 and {MAX_FACES_LIMIT}; "
+                             f"got {max_faces}.")
+    return max_faces
+
+
 def use_one_thread_per_request() -> None:
     """Run OpenCV single-threaded in this process (BLAS: ``OPENBLAS_NUM_THREADS``, set on import).
 
@@ -219,8 +218,8 @@ def use_one_thread_per_request() -> None:
 
 def _decode_crop(crop_png: str) -> np.ndarray:
     """A crop_png back to the model input it was made from, value for value."""
-    wrong = InvalidInput(f"crop_png must be a {FACE_SIZE}x{FACE_SIZE} image, as crop_png in a "
-                         "/v1/predict reply.", code="invalid_crop", status=422)
+    wrong = InvalidCrop(f"crop_png must be a {FACE_SIZE}x{FACE_SIZE} image, as crop_png in a "
+                        "/v1/predict reply.")
     try:
         image = decode_image(crop_png, max_bytes=MAX_CROP_BYTES, max_pixels=FACE_SIZE ** 2)
     except ImageTooLarge:
@@ -240,11 +239,11 @@ def _face_entry(box: Box, image: DecodedImage, classes, probabilities) -> dict:
             "width": round(full.width / image.width, 4),
             "height": round(full.height / image.height, 4),
         },
-        **_decision(classes, probabilities),
+        **_label_fields(classes, probabilities),
     }
 
 
-def _decision(classes, probabilities) -> dict:
+def _label_fields(classes, probabilities) -> dict:
     """``gender`` (the likelier label, as :meth:`FaceModel.predict` labels), ``confidence``
     and ``probabilities``, as the replies give them."""
     label = classes[int(np.argmax(probabilities))]
@@ -265,6 +264,3 @@ def _to_full_resolution(box: Box, image: DecodedImage) -> Box:
 def _b64png(face: np.ndarray) -> str:
     return base64.b64encode(to_png_gray(np.clip(face, 0.0, 1.0))).decode("ascii")
 
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000.0, 2)

@@ -27,6 +27,20 @@ ENV_MAX_CONCURRENT = "FACEGENDER_MAX_CONCURRENT"
 ENV_RESULTS_BUCKET = "FACEGENDER_RESULTS_BUCKET"
 
 MAX_FACES_LIMIT = 100
+# Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON envelope
+# needs a little room, so 4.4 MB of image is the most a request can carry.
+DEFAULT_MAX_IMAGE_BYTES = 4_400_000
+# 40 megapixels holds any phone photo. One decode peaks near 7 bytes a pixel for JPEG and PNG,
+# turned or not (280 MB here), and near 16 for WebP, Pillow's decoder alone (650 MB).
+DEFAULT_MAX_PIXELS = 40_000_000
+#: Faces classified when a request does not say (FACEGENDER_MAX_FACES changes it).
+DEFAULT_MAX_FACES = 20
+#: Faces per request that get an occlusion map, the largest (FACEGENDER_MAX_EXPLAINED_FACES): each
+#: costs the model about two hundred evaluations (``python -m benchmarks explain``).
+DEFAULT_MAX_EXPLAINED_FACES = 5
+#: The longest side the page shrinks a photo to before uploading it, and the size the "too
+#: large" messages suggest: detection needs far less, and a JPEG that size is well under the limit.
+UPLOAD_MAX_SIDE = 2048
 #: The most FACEGENDER_MAX_PIXELS may be; Pillow's own bomb check stands here (imaging.py).
 MAX_PIXELS_LIMIT = 200_000_000
 #: The most FACEGENDER_MAX_CONCURRENT may be; the default stops here on larger machines.
@@ -42,16 +56,10 @@ class Settings:
     """Limits and paths of the service: each default written here once. Validated when built."""
 
     model_dir: Path = DEFAULT_MODEL_DIR
-    # Lambda's synchronous payload limit is 6 MB; base64 grows bytes by 4/3 and the JSON
-    # envelope needs a little room, so 4.4 MB of image is the most a request can carry.
-    max_image_bytes: int = 4_400_000
-    # 40 megapixels holds any phone photo. One decode peaks near 7 bytes a pixel for JPEG and
-    # PNG, turned or not (280 MB here), and near 16 for WebP, Pillow's decoder alone (650 MB).
-    max_pixels: int = 40_000_000
-    default_max_faces: int = 20
-    #: Faces per request that get an occlusion map (the largest): each costs the model about
-    #: two hundred evaluations (``python -m benchmarks explain``).
-    max_explained_faces: int = 5
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    default_max_faces: int = DEFAULT_MAX_FACES
+    max_explained_faces: int = DEFAULT_MAX_EXPLAINED_FACES
     # Requests decoded and searched at once, each with its own cascades (service.py).
     max_concurrent: int = field(default_factory=_cpu_count)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)

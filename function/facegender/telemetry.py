@@ -2,11 +2,27 @@
 
 The Lambda entry point plugs in Powertools (metrics, tracing, logs); the local server and the
 tests use :class:`Telemetry` itself, which records nothing. No hook ever receives image data.
+
+:func:`stage` is the one stage timer: the service's timings, and the benchmarks', go through it.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import time
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Callable, Iterator
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float],
+          span: Callable[[str], AbstractContextManager] | None = None) -> Iterator[None]:
+    """Time the ``with`` block: ``timings[name]`` is its wall time in milliseconds (unrounded),
+    set when the block ends without an error; ``span(name)`` (e.g. :meth:`Telemetry.stage`)
+    is open around it."""
+    with span(name) if span is not None else nullcontext():
+        start = time.perf_counter()
+        yield
+        timings[name] = (time.perf_counter() - start) * 1000.0
 
 
 class Telemetry:

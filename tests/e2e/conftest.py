@@ -17,9 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from facegender.local import ServerStartError, is_healthy, serve_in_subprocess
+from tests.support.paths import DATA
+from tests.support.server import ServerStartError, is_healthy, serve_in_subprocess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ENV_BASE_URL = "FACEGENDER_E2E_BASE_URL"
-ENV_DATA = "FACEGENDER_DATA"
 
 # Reached when a photo has been answered: faces, no face, or an error message.
 SETTLED = "#results[data-state=faces], #results[data-state=no-face], #error:not([hidden])"
@@ -161,19 +160,17 @@ def wait_settled():
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
-    data = Path(os.environ.get(ENV_DATA) or REPO_ROOT.parent / "shared" / "data")
-    samples = data / "samples"
+    samples = DATA / "samples"
     if not samples.is_dir():
-        pytest.skip(f"sample photos not found at {samples} (set {ENV_DATA} to the data folder)")
+        pytest.skip(f"sample photos not found at {samples} (set FACEGENDER_DATA to the data folder)")
     return samples
 
 
 @pytest.fixture(scope="session")
 def single_face_photo(tmp_path_factory) -> Path:
     """A portrait with exactly one frontal face (falls back to scikit-image's public-domain astronaut)."""
-    data = Path(os.environ.get(ENV_DATA) or REPO_ROOT.parent / "shared" / "data")
     for name in ("astronaut.jpg", "obama.jpg"):
-        candidate = data / "samples" / "single" / name
+        candidate = DATA / "samples" / "single" / name
         if candidate.is_file():
             return candidate
     skimage_data = pytest.importorskip("skimage.data", reason="no sample photos and no scikit-image")

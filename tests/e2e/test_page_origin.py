@@ -6,15 +6,15 @@ from __future__ import annotations
 import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from cfnlint.decode import cfn_yaml
 from playwright.sync_api import expect
 
+from tests.support.paths import REPO_ROOT
+
 pytestmark = pytest.mark.e2e
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTLED = "#results[data-state=faces], #results[data-state=no-face], #error:not([hidden])"
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -13,8 +15,13 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-MAX_SIDE = 2048
-MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def limits(base_url) -> dict:
+    """GET /v1/limits: the sizes the page shrinks photos to, as the API states them."""
+    with urllib.request.urlopen(f"{base_url}/v1/limits", timeout=30) as reply:
+        return json.load(reply)
 
 
 def shown_percent(p: float) -> int:
@@ -193,8 +200,9 @@ def test_photo_without_faces_shows_no_face_state_with_tips(
     ids=["4000x3000-photo", "over-4MB-png"],
 )
 def test_big_photo_is_downscaled_in_the_browser_before_upload(
-    page, upload, single_face_photo, tmp_path, screenshot, size, kind
+    page, upload, single_face_photo, tmp_path, screenshot, size, kind, limits
 ):
+    max_side, max_upload_bytes = limits["upload_max_side"], limits["max_image_bytes"]
     width, height = size
     if kind == "photo":
         # A phone-sized portrait: the face photo scaled to fill a 4000x3000 frame's height, as
@@ -212,7 +220,7 @@ def test_big_photo_is_downscaled_in_the_browser_before_upload(
         noise = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
         path = tmp_path / "noise.png"
         Image.fromarray(noise).save(path)
-        assert path.stat().st_size > MAX_UPLOAD_BYTES
+        assert path.stat().st_size > max_upload_bytes
 
     sent = watch_predictions(page)
     upload(page, path)
@@ -221,24 +229,25 @@ def test_big_photo_is_downscaled_in_the_browser_before_upload(
     assert sent[0].headers["content-type"] == "image/jpeg"
     image, nbytes = uploaded_image(sent[0])
     assert image.format == "JPEG"
-    assert max(image.size) <= MAX_SIDE
-    assert nbytes <= MAX_UPLOAD_BYTES
+    assert max(image.size) <= max_side
+    assert nbytes <= max_upload_bytes
     assert abs(image.size[0] / image.size[1] - width / height) < 0.01, "the aspect ratio must survive"
     if kind == "photo":
-        assert image.size == (2048, 1536)
+        assert image.size == (max_side, max_side * 3 // 4)
         expect(page.locator("#face-list > li")).not_to_have_count(0)
     expect(page.locator("#error")).to_be_hidden()
     expect(page.locator("#photo-caption")).to_contain_text("shrunk")
     screenshot(page, f"desktop_downscaled_{kind}")
 
 
-def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_path):
+def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_path, limits):
     """The upload is the file's own bytes: no base64, no JSON, options in the query string."""
+    max_side, max_upload_bytes = limits["upload_max_side"], limits["max_image_bytes"]
     face = Image.open(single_face_photo).convert("RGB")
-    photo = face.resize((MAX_SIDE, round(MAX_SIDE * face.height / face.width)))
+    photo = face.resize((max_side, round(max_side * face.height / face.width)))
     path = tmp_path / "2048.jpg"
     photo.save(path, quality=90)
-    assert path.stat().st_size <= MAX_UPLOAD_BYTES
+    assert path.stat().st_size <= max_upload_bytes
 
     sent = watch_predictions(page)
     upload(page, path)
@@ -247,10 +256,11 @@ def test_a_2048px_jpeg_is_sent_as_it_is(page, upload, single_face_photo, tmp_pat
     assert request.body == path.read_bytes()
     assert request.headers["content-type"] == "image/jpeg"
     # No include_explanation: "Why?" asks /v1/model/explain for one face when it opens.
-    assert parse_qs(urlsplit(request.url).query) == {"include_crops": ["true"], "max_faces": ["20"]}
+    assert parse_qs(urlsplit(request.url).query) == {
+        "include_crops": ["true"], "max_faces": [str(limits["max_faces"]["default"])]}
     expect(page.locator("#face-list > li")).not_to_have_count(0)
     expect(page.locator("#face-list img").first).to_have_js_property("complete", True)
-    expect(page.locator("#photo-caption")).to_contain_text(f"{MAX_SIDE}×")
+    expect(page.locator("#photo-caption")).to_contain_text(f"{max_side}×")
 
 
 def test_face_cards_are_not_in_the_tab_order_only_their_why_buttons(page, upload,

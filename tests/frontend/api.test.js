@@ -91,12 +91,6 @@ test("a 200 that is not JSON, or has no list of faces, is a bad response", async
   await assert.rejects(createApi({ fetchImpl: odd.fetchImpl }).predict(new Blob(["x"])), { code: "bad_response" });
 });
 
-test("predict asks for explanations in the query string when told to", async () => {
-  const { calls, fetchImpl } = fakeFetch(() => json(200, { faces: [] }));
-  await createApi({ fetchImpl }).predict(new Blob(["x"]), { includeExplanation: true });
-  assert.equal(new URL(calls[0].url, "https://site.example").searchParams.get("include_explanation"), "true");
-});
-
 test("decide posts the crop and the edited weights as JSON to a path on the page's origin", async () => {
   const { calls, fetchImpl } = fakeFetch(() => json(200, { probabilities: { female: 0.6, male: 0.4 } }));
   const api = createApi({ fetchImpl });
@@ -145,4 +139,17 @@ test("an explain reply without an explanation is a bad response", async () => {
   await assert.rejects(createApi({ fetchImpl }).explain("iVBORw0"), { code: "bad_response" });
   const refused = fakeFetch(() => json(422, { error: { code: "invalid_crop", message: "Not a crop." } }));
   await assert.rejects(createApi({ fetchImpl: refused.fetchImpl }).explain("x"), { code: "invalid_crop", status: 422 });
+});
+
+test("predict leaves max_faces to the server when not told", async () => {
+  const { calls, fetchImpl } = fakeFetch(() => json(200, { faces: [] }));
+  await createApi({ fetchImpl }).predict(new Blob(["x"]), { includeCrops: true });
+  assert.equal(new URL(calls[0].url, "https://site.example").searchParams.has("max_faces"), false);
+});
+
+test("limits asks GET /v1/limits on the page's origin", async () => {
+  const limits = { max_faces: { default: 20, minimum: 1, maximum: 100 }, eigenfaces_shown: 8 };
+  const { calls, fetchImpl } = fakeFetch(() => json(200, limits));
+  assert.deepEqual(await createApi({ fetchImpl }).limits(), limits);
+  assert.equal(calls[0].url, "/v1/limits");
 });

@@ -1,5 +1,5 @@
 """Fixtures for the functional tier: the app in-process, the Lambda handler with real
-API Gateway events (lambda_events.py), and a real local server on a free port.
+API Gateway events (tests/support/lambda_events.py), and a real local server on a free port.
 """
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
-from facegender.local import ServerStartError, serve_in_subprocess
+from tests.support.server import ServerStartError, serve_in_subprocess
 
 with warnings.catch_warnings():
     # Starlette nudges towards httpx2; the TestClient works the same with httpx.
@@ -19,14 +18,7 @@ with warnings.catch_warnings():
 
 from facegender.api import create_app
 
-from .lambda_events import (  # noqa: F401  (re-exported for the functional tests)
-    LAMBDA_ENV,
-    FakeLambdaContext,
-    load_event,
-    make_event,
-)
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.lambda_events import LAMBDA_ENV, FakeLambdaContext
 
 
 # --- the app in-process -----------------------------------------------------------------------
@@ -40,19 +32,6 @@ def app():
 def client(app):
     with TestClient(app) as test_client:
         yield test_client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The reply is ``status`` with exactly the error envelope, carrying ``code``."""
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    assert body["error"]["code"] == code, body
-    message = body["error"]["message"]
-    assert isinstance(message, str) and len(message) > 10, body
-    return body["error"]
 
 
 # --- the Lambda handler -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from tests.support import (  # noqa: F401  (re-exported for the API tests)
+from tests.support.images import (  # noqa: F401  (re-exported for the API tests)
     encode,
     jpeg_with_orientation,
     malformed_exif,

@@ -16,7 +16,7 @@ from facegender.service import FaceService
 
 from training.floor import TOLERANCE, lowered
 
-from tests.conftest import DATA, REPO_ROOT, need
+from tests.support.paths import DATA, REPO_ROOT, need
 
 FLOOR_FILE = REPO_ROOT / "tests" / "data" / "accuracy_floor.json"
 #: 1,032 images through the service: about two minutes on two cores.

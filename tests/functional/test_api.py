@@ -12,6 +12,7 @@ import json
 import logging
 import textwrap
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,9 +20,10 @@ from facegender.api import create_app
 from facegender.telemetry import Telemetry
 from PIL import Image
 
-from tests.conftest import SAMPLES, need
+from tests.support.http import assert_error
+from tests.support.lambda_events import make_event
+from tests.support.paths import SAMPLES, need
 
-from .conftest import assert_error, make_event
 from .images import (
     astronaut,
     encode,
@@ -573,8 +575,9 @@ def local_client(app, tmp_path_factory):
     """The app as ``make run`` builds it: a frontend folder at "/" and CORS for localhost."""
     site = tmp_path_factory.mktemp("frontend")
     (site / "index.html").write_text("<!doctype html><title>facegender</title>")
-    local = create_app(app.state.service, frontend_dir=site,
+    settings = replace(app.state.service.settings, frontend_dir=site,
                        cors_origins=("http://127.0.0.1:8000",))
+    local = create_app(app.state.service, settings=settings)
     with TestClient(local) as test_client:
         yield test_client
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 from .images import astronaut_variants, extra_astronaut_variants, no_face_images
 

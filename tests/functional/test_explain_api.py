@@ -14,7 +14,7 @@ from facegender.eigenfaces import EIGENFACES_SHOWN, read_eigenfaces_bin
 from facegender.explain import REGIONS
 from PIL import Image
 
-from .conftest import assert_error
+from tests.support.http import assert_error
 from .images import astronaut, encode
 
 ASTRONAUT_JPEG = encode(astronaut(), "JPEG", quality=92)

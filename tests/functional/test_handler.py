@@ -1,8 +1,8 @@
 """The Lambda entry point with real API Gateway events (HTTP API v2 and REST API v1).
 
-The events are the SAM CLI's own (``events/``); each test changes only the request in them.
-What the handler prints is read back: JSON log lines with the request's correlation id, and
-CloudWatch EMF metric lines.
+The events are the SAM CLI's own (``tests/support/events/``); each test changes only the
+request in them. What the handler prints is read back: JSON log lines with the request's
+correlation id, and CloudWatch EMF metric lines.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import pytest
 from PIL import Image
 
-from .conftest import FakeLambdaContext, load_event, make_event
+from tests.support.lambda_events import FakeLambdaContext, load_event, make_event
 from .images import astronaut, encode, no_face_images
 
 # GET requests add no metric of their own; Powertools warns about the empty set.

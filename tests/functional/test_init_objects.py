@@ -17,7 +17,7 @@ import pytest
 
 from facegender.api import create_app
 
-from .conftest import make_event
+from tests.support.lambda_events import make_event
 from .images import astronaut, encode
 
 ASTRONAUT_B64 = base64.b64encode(encode(astronaut(), "JPEG", quality=92)).decode()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .conftest import REPO_ROOT, assert_error
+from tests.support.http import assert_error
+from tests.support.paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

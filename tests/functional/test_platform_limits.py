@@ -11,11 +11,11 @@ import base64
 import copy
 import json
 import re
-import subprocess
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EVENT_V2 = Path(__file__).resolve().parent / "events" / "apigw_http_api_v2.json"
+from tests.support.lambda_events import EVENTS
+from tests.support.paths import REPO_ROOT
+
+EVENT_V2 = EVENTS / "apigw_http_api_v2.json"
 
 # Lambda quotas: "Invocation payload (request and response): 6 MB each ... synchronous".
 LAMBDA_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -66,22 +66,20 @@ def invocation_payload(body: bytes, *, binary: bool) -> int:
     return len(json.dumps(event).encode())
 
 
-def page_constant(name: str) -> int:
-    """An exported number of frontend/photo.js, as node evaluates it."""
-    script = f"const m = await import('./frontend/photo.js'); console.log(m.{name});"
-    completed = subprocess.run(
-        ["node", "--input-type=module", "-e", script],
-        check=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    return int(completed.stdout)
+def page_upload_limit(client) -> int:
+    """The largest photo the page uploads: photo.js shrinks anything larger than the
+    ``max_image_bytes`` of GET /v1/limits."""
+    photo_js = (REPO_ROOT / "frontend" / "photo.js").read_text()
+    assert "limits.max_image_bytes" in photo_js, "photo.js must take its limit from /v1/limits"
+    return client.get("/v1/limits").json()["max_image_bytes"]
 
 
 def megabytes_in(message: str) -> list[float]:
     return [float(number) for number in re.findall(r"(\d+(?:\.\d+)?) MB", message)]
 
 
-def test_the_pages_largest_upload_fits_the_smaller_limit():
-    largest = page_constant("MAX_UPLOAD_BYTES")
+def test_the_pages_largest_upload_fits_the_smaller_limit(client):
+    largest = page_upload_limit(client)
     assert invocation_payload(b"\xff" * largest, binary=True) <= SMALLER_LIMIT
 
 
@@ -115,4 +113,4 @@ def test_the_apis_413_for_a_json_body_names_limits_that_fit(client):
 
 
 def test_the_page_never_sends_more_than_the_api_accepts(client):
-    assert page_constant("MAX_UPLOAD_BYTES") <= client.app.state.service.settings.max_image_bytes
+    assert page_upload_limit(client) <= client.app.state.service.settings.max_image_bytes

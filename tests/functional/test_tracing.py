@@ -10,12 +10,12 @@ import socket
 import subprocess
 import sys
 
-from .conftest import REPO_ROOT
-from .lambda_events import LAMBDA_ENV
+from tests.support.paths import REPO_ROOT
+from tests.support.lambda_events import LAMBDA_ENV
 
 PROBE = """
 import base64, json, sys
-from tests.functional.lambda_events import FakeLambdaContext, make_event
+from tests.support.lambda_events import FakeLambdaContext, make_event
 from tests.functional.images import astronaut, encode
 
 import facegender.handler as module

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# `import infra` also when pytest starts as a script rather than `python -m pytest`.
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from tests.support.paths import REPO_ROOT
+
 TEMPLATE = REPO_ROOT / "template.yaml"
 SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
 FUNCTION_ID = "FaceGenderFunction"

@@ -13,7 +13,8 @@ from moto import mock_aws
 from infra import destroy, publish_site, stack
 from infra.publish_site import IMMUTABLE, NO_CACHE, SHORT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO_ROOT
+
 REGION = "us-east-1"
 STACK = "facegender-test"
 API_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"

@@ -22,10 +22,11 @@ import httpx
 import pytest
 from aws_support import REPO_ROOT, require_sam, sam_env
 
+from tests.support.paths import DATA
+
 pytestmark = [pytest.mark.slow, pytest.mark.sam]
 
 LOCAL_IMAGE = os.environ.get("LAMBDA_LOCAL_IMAGE", "facegender-lambda-python:3.13")
-DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
 STARTUP_TIMEOUT_S = 300
 
 

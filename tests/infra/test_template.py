@@ -6,13 +6,13 @@ import ast
 import fnmatch
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from infra.stack import OUTPUT_KEYS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO_ROOT
+
 # CloudFront's managed policies (the same IDs in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"

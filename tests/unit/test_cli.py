@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import REPO_ROOT, encode
+from tests.support.images import encode
+from tests.support.paths import REPO_ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -17,8 +17,8 @@ from facegender.preprocessing import FACE_SIZE, CropParams
 from facegender.settings import DEFAULT_MODEL_DIR
 from PIL import Image
 
-from tests.conftest import DATA, need
-from tests.support import first_face_crops
+from tests.support.paths import DATA, need
+from tests.support.images import first_face_crops
 
 #: Real faces from the development set's test split (people the model never saw).
 FAITHFUL_FACES = 16

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 from facegender.faces import Preprocessing, find_faces
 from facegender.features import (
-    CHANNELS, LBP_BLOCK, N_LBP_CODES, Channel, HogParams, LbpParams, PixelParams, hog_features,
-    hog_length, lbp_codes, lbp_features, pixel_features, to_uint8,
+    CHANNELS, Channel, HogParams, LbpParams, PixelParams, hog_features, hog_length, lbp_features,
+    pixel_features, to_uint8,
 )
+from facegender.lbp import LBP_BLOCK, N_LBP_CODES, lbp_codes
 from facegender.imaging import decode_image
 from facegender.preprocessing import CropParams, mirror
 
-from tests.conftest import DATA, need
+from tests.support.paths import DATA, need
 
 SERVED = Preprocessing(crop=CropParams(normalization="clahe", align_eyes=True))
 

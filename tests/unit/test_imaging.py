@@ -11,7 +11,7 @@ from facegender import errors
 from facegender.imaging import decode_image, image_bytes_from_text
 from PIL import Image
 
-from tests.support import encode, jpeg_with_orientation, malformed_exif, png_header_only
+from tests.support.images import encode, jpeg_with_orientation, malformed_exif, png_header_only
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])

@@ -13,7 +13,7 @@ from facegender.model import PACKED_ARRAYS, FaceModel, loaded_arrays
 from facegender.preprocessing import FACE_SIZE, mirror
 from facegender.settings import DEFAULT_MODEL_DIR
 
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

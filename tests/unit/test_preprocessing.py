@@ -9,7 +9,7 @@ from facegender.detection import Box
 from facegender.imaging import decode_image
 from facegender.preprocessing import FACE_SIZE, CropParams, crop_face, mirror, to_png_gray
 
-from tests.conftest import encode
+from tests.support.images import encode
 
 
 def test_crop_is_100x100_float_in_unit_range(astronaut_rgb):

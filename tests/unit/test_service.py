@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -11,8 +13,7 @@ from facegender.errors import FaceGenderError
 from facegender.service import FaceService
 from PIL import Image
 
-from tests.conftest import encode
-from tests.support import jpeg_with_orientation
+from tests.support.images import encode, jpeg_with_orientation
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +95,31 @@ def test_out_of_range_max_faces_is_a_validation_error(service, astronaut_jpeg, m
     with pytest.raises(FaceGenderError) as caught:
         service.classify(astronaut_jpeg, max_faces=max_faces)
     assert (caught.value.code, caught.value.status) == ("validation_error", 422)
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_edited_faces_run_at_most_max_concurrent_at_once(monkeypatch, slots):
+    """The service's semaphore is the limit on concurrency, for calls that borrow no cascades."""
+    from facegender.settings import Settings
+
+    service = FaceService.load(Settings(max_concurrent=slots))
+    real = service.model.predict_edited
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def slow(face, weights):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)
+        with lock:
+            running[0] -= 1
+        return real(face, weights)
+
+    monkeypatch.setattr(service.model, "predict_edited", slow)
+    threads = [threading.Thread(target=service.classify_edited, args=(None, [0.5]))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == slots

@@ -11,7 +11,7 @@ import pytest
 from facegender.model import FaceModel
 from facegender.settings import DEFAULT_MODEL_DIR
 
-from tests.conftest import DATA, need
+from tests.support.paths import DATA, need
 
 
 @pytest.fixture(scope="module")

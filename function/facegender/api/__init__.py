@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,7 +13,7 @@ from ..settings import Settings, get_settings
 from ..telemetry import Telemetry
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
-from .routes import formats, health, model, predict
+from .routes import formats, health, limits, model, predict
 
 DESCRIPTION = (
     "Finds faces with OpenCV's Haar cascade and guesses each one's *apparent, binary gender "
@@ -31,11 +29,13 @@ def create_app(
     *,
     settings: Settings | None = None,
     telemetry: Telemetry | None = None,
-    frontend_dir: Path | None = None,
-    cors_origins: tuple[str, ...] = (),
 ) -> FastAPI:
-    """Build the app around a loaded service (loaded from ``settings`` when not given)."""
-    settings = settings or get_settings()
+    """Build the app around a loaded service (loaded from ``settings`` when not given).
+
+    Everything else it needs (body limit, CORS origins, the page's folder) is read from
+    ``settings``: the service's when only a service is given, else the process's.
+    """
+    settings = settings or (service.settings if service is not None else get_settings())
     telemetry = telemetry or Telemetry()
     service = service or FaceService.load(settings, telemetry)
     app = FastAPI(title="facegender", version=service.model.version, description=DESCRIPTION,
@@ -46,7 +46,7 @@ def create_app(
 
     known = []
     for router, prefix in ((health.router, ""), (predict.router, "/v1"), (model.router, "/v1"),
-                           (formats.router, "/v1")):
+                           (formats.router, "/v1"), (limits.router, "/v1")):
         app.include_router(router, prefix=prefix)
         known += [(compile_path(prefix + route.path)[0], route.methods) for route in router.routes]
 
@@ -61,13 +61,13 @@ def create_app(
             raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         raise NotFound(f"There is no API endpoint at {request.url.path}.")
 
-    if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        on_error=telemetry.record_error)
-    if frontend_dir is not None:
+    if settings.frontend_dir is not None:
         from fastapi.staticfiles import StaticFiles
 
-        app.mount("/", StaticFiles(directory=frontend_dir, html=True), name="frontend")
+        app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend")
     return app

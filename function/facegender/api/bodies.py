@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import FaceGenderError, InvalidInput, UnsupportedMediaType
+from ..errors import InvalidJson, InvalidRequest, UnsupportedMediaType
 from .errors import describe_validation
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,18 +39,14 @@ def parse_json(body: bytes, schema: type[M], example: str) -> M:
     """``schema`` validated from a JSON object body; 400 ``invalid_json`` or 422
     ``validation_error`` naming the fields otherwise (``example`` shows a good body)."""
     if not body.strip():
-        raise InvalidInput(f"The body is empty. Send JSON such as {example}.",
-                           code="invalid_json")
+        raise InvalidJson(f"The body is empty. Send JSON such as {example}.")
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
-        raise InvalidInput(f"The body is not valid JSON. Send {example}.",
-                           code="invalid_json") from None
+        raise InvalidJson(f"The body is not valid JSON. Send {example}.") from None
     if not isinstance(document, dict):
-        raise FaceGenderError(f"The JSON body must be an object such as {example}.",
-                              code="validation_error", status=422)
+        raise InvalidRequest(f"The JSON body must be an object such as {example}.")
     try:
         return schema.model_validate(document)
     except ValidationError as error:
-        raise FaceGenderError(describe_validation(error.errors()), code="validation_error",
-                              status=422) from None
+        raise InvalidRequest(describe_validation(error.errors())) from None

@@ -9,12 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import FaceGenderError, MethodNotAllowed, NotFound
+from ..errors import (BY_STATUS, FaceGenderError, InternalError, InvalidRequest, MethodNotAllowed,
+                      NotFound)
 
 log = logging.getLogger("facegender.api")
-
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-               415: "unsupported_media_type"}
 
 
 def error_response(error: FaceGenderError, headers: dict | None = None) -> JSONResponse:
@@ -35,8 +33,7 @@ def install_error_handlers(app: FastAPI, on_error=None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError):
-        return respond(FaceGenderError(describe_validation(error.errors()), code="validation_error",
-                                       status=422))
+        return respond(InvalidRequest(describe_validation(error.errors())))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):
@@ -45,16 +42,16 @@ def install_error_handlers(app: FastAPI, on_error=None) -> None:
         if error.status_code == 405:
             return respond(MethodNotAllowed(f"{request.method} is not allowed on "
                                             f"{request.url.path}."), error.headers)
-        code = _HTTP_CODES.get(error.status_code, "bad_request")
-        return respond(FaceGenderError(str(error.detail), code=code, status=error.status_code),
-                       error.headers)
+        kind = BY_STATUS.get(error.status_code)
+        if kind is not None:
+            return respond(kind(str(error.detail)), error.headers)
+        return respond(FaceGenderError(str(error.detail), status=error.status_code), error.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception):
         # A bug of ours, never the client's input; logged without the request body.
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return respond(FaceGenderError("Something went wrong on our side; please try again.",
-                                       code="internal_error", status=500))
+        return respond(InternalError("Something went wrong on our side; please try again."))
 
 
 def describe_validation(errors) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import PayloadTooLarge
+from ..settings import UPLOAD_MAX_SIDE
 
 
 class BodyLimitMiddleware:
@@ -24,7 +25,7 @@ class BodyLimitMiddleware:
         return PayloadTooLarge(
             f"The request body is over the {self.max_bytes / 1e6:.1f} MB limit; the image "
             f"itself may be at most about {self.max_bytes * 3 / 4 / 1e6:.1f} MB. Downscale it "
-            "(for example to 2048 px, JPEG) and try again."
+            f"(for example to {UPLOAD_MAX_SIDE} px, JPEG) and try again."
         )
 
     async def __call__(self, scope, receive, send):

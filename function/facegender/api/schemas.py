@@ -6,9 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from ..explain import REGIONS
+from ..explain import LABEL_COLOURS, REGIONS
 from ..formats import FORMAT_NAMES, LABELS
-from ..settings import MAX_FACES_LIMIT
+from ..settings import DEFAULT_MAX_EXPLAINED_FACES, DEFAULT_MAX_FACES, MAX_FACES_LIMIT
+
+_EXPLAINED = (f"the largest faces ({DEFAULT_MAX_EXPLAINED_FACES} by default: "
+              "FACEGENDER_MAX_EXPLAINED_FACES)")
+_COLOURS = ", ".join(f"{label} {colour}" for label, colour in LABEL_COLOURS.items())
+#: max_faces as the JSON body and the query string describe it (FaceService checks the range).
+MAX_FACES_TEXT = (f"Classify at most this many faces, largest first: 1 to {MAX_FACES_LIMIT} "
+                  f"(default {DEFAULT_MAX_FACES}: FACEGENDER_MAX_FACES).")
 
 
 class PredictRequest(BaseModel):
@@ -25,14 +32,12 @@ class PredictRequest(BaseModel):
         False, description="Add each face's 100x100 model input and its eigenface "
                            "reconstruction as base64 PNGs, and its first eigenface weights.")
     include_explanation: StrictBool = Field(
-        False, description="Add an occlusion map of what moved the decision to each of the "
-                           "largest faces (5 by default: FACEGENDER_MAX_EXPLAINED_FACES; "
-                           "about 0.2 s of server time a face). Implies include_crops. To "
+        False, description="Add an occlusion map of what moved the decision to each of "
+                           f"{_EXPLAINED}; about 0.2 s of server time a face. Implies "
+                           "include_crops. To "
                            "explain one face only when wanted, send its crop_png to POST "
                            "/v1/model/explain instead.")
-    max_faces: StrictInt | None = Field(
-        None, ge=1, le=MAX_FACES_LIMIT,
-        description="Classify at most this many faces, largest first (default 20).")
+    max_faces: StrictInt | None = Field(None, description=MAX_FACES_TEXT)
 
 
 class Box(BaseModel):
@@ -61,7 +66,7 @@ class Explanation(BaseModel):
     method: str = Field(description="How the map was computed, in one sentence.")
     map_png: str = Field(
         description="Base64 RGBA PNG, 100x100, aligned with crop_png: each patch in the colour "
-                    "of the label it pushed toward (female #c2410c, male #1d4ed8), as opaque "
+                    f"of the label it pushed toward ({_COLOURS}), as opaque "
                     "as its effect is large next to the map's largest.")
     top_regions: list[Region] = Field(description="At most 3, largest push first.")
     patch_effects: list[list[float]] = Field(
@@ -85,8 +90,8 @@ class Face(BaseModel):
                           "/v1/model/eigenfaces.bin, in standard deviations of the training "
                           "faces; only with include_crops.")
     explanation: Explanation | None = Field(
-        None, description="What moved the decision, only with include_explanation (for the "
-                          "largest faces (5 by default); POST /v1/model/explain gives the same for one "
+        None, description=f"What moved the decision, only with include_explanation (for "
+                          f"{_EXPLAINED}; POST /v1/model/explain gives the same for one "
                           "crop). It shows what the model looks at, not evidence about the "
                           "person.")
 
@@ -140,6 +145,27 @@ class ImageFormatOut(BaseModel):
 
 class Formats(BaseModel):
     formats: list[ImageFormatOut]
+
+
+class MaxFaces(BaseModel):
+    default: int = Field(description="Faces classified when a request does not say.")
+    minimum: int
+    maximum: int
+
+
+class Limits(BaseModel):
+    max_faces: MaxFaces = Field(description="The max_faces option of POST /v1/predict.")
+    max_image_bytes: int = Field(description="The largest image, in bytes (413 above it).")
+    max_pixels: int = Field(description="The most pixels an image may have (413 above it).")
+    upload_max_side: int = Field(
+        description="The longest side, in pixels, a client should shrink a photo to before "
+                    "sending it: detection needs less, and it keeps uploads small.")
+    eigenfaces_shown: int = Field(
+        description="How many eigenfaces eigenface_weights and /v1/model/eigenfaces.bin have.")
+    max_explained_faces: int = Field(
+        description="Faces of one /v1/predict reply that get an explanation, the largest.")
+    label_colours: dict[str, str] = Field(
+        description="The colour of each label as '#rrggbb': explanation maps are drawn in them.")
 
 
 class Health(BaseModel):

@@ -89,7 +89,8 @@ async def decide(request: Request, service: ServiceDep) -> dict:
     """
     options = json_only(media_type_of(request.headers), await request.body(), DecideRequest,
                         _DECIDE_EXAMPLE)
-    return await run_in_threadpool(service.decide, options.crop_png, options.eigenface_weights)
+    return await run_in_threadpool(service.classify_edited, options.crop_png,
+                                   options.eigenface_weights)
 
 
 @router.post("/explain", response_model=ExplainResponse, responses=BODY_ERRORS,

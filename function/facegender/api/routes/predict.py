@@ -7,10 +7,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import UnsupportedMediaType
 from ...formats import FORMATS, MEDIA_TYPES
-from ...settings import MAX_FACES_LIMIT
+from ...service import check_max_faces
 from ..bodies import is_json, media_type_of, parse_json
 from ..deps import ServiceDep
-from ..schemas import BODY_ERRORS, PredictRequest, PredictResponse
+from ..schemas import BODY_ERRORS, MAX_FACES_TEXT, PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
 
@@ -35,14 +35,16 @@ _BODY = {
              responses=BODY_ERRORS, openapi_extra=_BODY)
 async def predict(request: Request, service: ServiceDep, include_crops: bool = False,
                   include_explanation: bool = False,
-                  max_faces: int | None = Query(None, ge=1, le=MAX_FACES_LIMIT)) -> dict:
+                  max_faces: int | None = Query(None, description=MAX_FACES_TEXT)) -> dict:
     """Classify every face in one photo.
 
     Send JSON `{"image": "<base64 or data URL>", "include_crops": false,
-    "include_explanation": false, "max_faces": 20}`, or the image file itself with its
+    "include_explanation": false, "max_faces": 3}`, or the image file itself with its
     `image/*` content type (options then go in the query string). No face is a 200 with
     `"faces": []`.
     """
+    if max_faces is not None:  # checked before the body is read, whichever carries the image
+        check_max_faces(max_faces)
     body = await request.body()
     media_type = media_type_of(request.headers)
     if is_json(media_type, body):
