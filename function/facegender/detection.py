@@ -52,6 +52,11 @@ class DetectorParams:
     scale_factor : step between the scales searched; smaller finds more faces, slower.
     min_neighbors : overlapping hits needed to keep a face; higher means fewer false faces.
     min_size : smallest face searched, in pixels of the (downscaled) detection image.
+    min_fraction : smallest face the upright passes search, as a fraction of the detection
+        image's shorter side (when larger than ``min_size``); 0 keeps ``min_size`` alone. Most
+        of a pass's time goes to the smallest faces (the image is searched at every scale from
+        the smallest face up), so 0.2 makes the first pass on a 250 px photo about 4x cheaper,
+        and misses every face smaller than that: see ``python -m benchmarks.detection``.
     max_side : the detection image's longer side; larger finds smaller faces, slower.
     pad_fraction : padding added on each side for the second pass, as a fraction of the side.
     min_weight : cascade confidence (the last stage's level weight) a face needs in the
@@ -80,6 +85,7 @@ class DetectorParams:
     scale_factor: float = 1.1
     min_neighbors: int = 5
     min_size: int = 24
+    min_fraction: float = 0.0
     max_side: int = 640
     pad_fraction: float = 0.3
     min_weight: float = 1.5
@@ -112,7 +118,8 @@ class DetectorParams:
 
 
 #: Knobs that older model cards lack, with the constant the code used before each was a knob.
-KNOBS_ADDED_LATER = {"agree_margin": 0.3, "agree_min_side": 0.6, "agree_max_side": 1.6}
+KNOBS_ADDED_LATER = {"agree_margin": 0.3, "agree_min_side": 0.6, "agree_max_side": 1.6,
+                     "min_fraction": 0.0}
 
 
 class Detection(NamedTuple):

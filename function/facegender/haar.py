@@ -55,8 +55,10 @@ def upright_passes(copy: DetectionCopy, params: DetectorParams,
     Yields each pass's name and its boxes in the photo's pixels (see :func:`first_found`).
     """
     small = copy.image
-    yield "frontal", _in_photo(copy, _detect(small, cascades.face, params,
-                                             params.min_neighbors, params.min_weight))
+    smallest = (max(params.min_size, int(params.min_fraction * min(small.shape)))
+                if params.min_fraction > 0 else None)
+    yield "frontal", _in_photo(copy, _detect(small, cascades.face, params, params.min_neighbors,
+                                             params.min_weight, min_size=smallest))
     if params.pad_fraction <= 0:
         return
     passes = [(cascades.face, 1, params.min_neighbors, "frontal, padded"),
@@ -66,7 +68,8 @@ def upright_passes(copy: DetectionCopy, params: DetectorParams,
     if params.alt_min_neighbors:
         passes.append((cascades.alt, 1, params.alt_min_neighbors, "second frontal, padded"))
     for cascade, zoom, neighbors, name in passes:
-        yield name, _in_photo(copy, _padded_search(small, cascade, zoom, neighbors, params))
+        yield name, _in_photo(copy, _padded_search(small, cascade, zoom, neighbors, params,
+                                                   min_size=smallest))
 
 
 def upright_faces(copy: DetectionCopy, params: DetectorParams, cascades: Cascades) -> list[Box]:

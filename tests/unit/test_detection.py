@@ -231,3 +231,11 @@ def test_the_agreement_knobs_decide_what_the_second_cascade_confirms(astronaut_r
     assert found.confirmed_by == "second frontal"
     narrow = DetectorParams(agree_min_side=0.1, agree_max_side=0.3)
     assert all(d.angle == 0.0 for d in detect_faces(tilted, narrow, eye_search=blind))
+
+
+def test_a_minimum_face_relative_to_the_photo_skips_smaller_faces(astronaut_rgb):
+    """The astronaut's face is 93 px of a 512 px photo: 0.1 of the side (51 px) keeps it,
+    with the same box; 0.3 (153 px) leaves the upright passes nothing."""
+    gray = gray_of(astronaut_rgb)
+    assert boxes_of(gray, DetectorParams(min_fraction=0.1)) == boxes_of(gray)
+    assert detect_faces(gray, replace(UPRIGHT, min_fraction=0.3)) == []
