@@ -180,6 +180,47 @@ def summary(root: Path, sets, answers) -> dict:
     return out
 
 
+def stages(sets: dict[str, list[str]]) -> dict:
+    """Where ours spends a photo, in this process on one thread, stage by stage in turn per
+    photo: decode, the detection copy, the first frontal pass, every pass (detect_faces), and
+    the whole request (classify). Medians per set, in ms."""
+    import time
+
+    from facegender.cascades import shared_cascades
+    from facegender.detection import detect_faces
+    from facegender.haar import detection_copy, upright_passes
+    from facegender.imaging import decode_image
+    from facegender.service import FaceService, use_one_thread_per_request
+
+    use_one_thread_per_request()
+    service = FaceService.load()
+    detector = service.model.preprocessing.detector
+    eye_search = service.model.preprocessing.eye_search
+    out = {}
+    with shared_cascades() as cascades:
+        steps = {
+            "decode": lambda data, gray: decode_image(data),
+            "copy": lambda data, gray: detection_copy(gray, detector),
+            "first pass": lambda data, gray: next(upright_passes(
+                detection_copy(gray, detector), detector, cascades)),
+            "detect_faces": lambda data, gray: detect_faces(
+                gray, detector, eye_search=eye_search, cascades=cascades),
+            "request": lambda data, gray: service.classify(data),
+        }
+        for set_name, paths in sets.items():
+            spent = {name: [] for name in steps}
+            for path in paths:
+                data = Path(path).read_bytes()
+                gray = decode_image(data).pixels
+                for name, step in steps.items():
+                    began = time.perf_counter()
+                    step(data, gray)
+                    spent[name].append((time.perf_counter() - began) * 1000)
+            for name, values in spent.items():
+                out[f"{set_name}: {name} ms p50"] = round(median(values), 1)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.detection")
     parser.add_argument("--base", default="main", help="commit to compare with (default main)")
@@ -189,12 +230,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--detector", action="append", default=[], metavar="KNOB=VALUE",
                         help="a DetectorParams value for ours (a variant to measure)")
     parser.add_argument("--data", default=None, help="the datasets folder")
+    parser.add_argument("--stages", action="store_true",
+                        help="only where ours spends a photo, stage by stage")
     args = parser.parse_args([] if argv is None else argv)
     sys.path.insert(0, str(REPO_ROOT))
     from training.data import data_root
 
     root = data_root(args.data)
     sets = photos(root, args.per_dataset)
+    if args.stages:
+        results = stages(sets)
+        print(f"detection stages (issue 20), {args.per_dataset} test photos a dataset")
+        print(table(list(results.items())))
+        return results
     with tempfile.TemporaryDirectory() as scratch:
         detector = {k: json.loads(v) for k, v in (d.split("=", 1) for d in args.detector)}
         workers = {"ours": Worker(Path(sys.executable), OURS, str(REPO_ROOT / "function"),
