@@ -40,7 +40,7 @@ interleaved pairs; absolute ms are inflated by the load):
   between this and today's): x0.85 CelebA, x0.80 UTKFace, x0.80 group; UTKFace found
   100%->98.3%, group faces 70->67 (collage_bald_guys +1, voc_2008_001009 +1,
   voc_2007_007763 -1, voc_2008_001322 -1, voc_2008_007676 -1, kit_with_rose 4->2 where the
-  manifest says 2), and all 136 of 148 photos' crops change (a retrain). ``1.2``: x0.71,
+  manifest says 2), and 136 of 148 photos' crops change (a retrain). ``1.2``: x0.71,
   x0.68, x0.64; found 96.7% on both datasets, group faces 70->62. Neither kept.
 """
 
