@@ -1,8 +1,8 @@
 """Detection figures (issue 20): this tree against another commit and against a small peer.
 
 ``python -m benchmarks.detection [--base REF] [--peer] [--per-dataset N] [--detector K=V]``
-sends the same photos, one at a time, to workers in their own processes, each on one thread, and alternates
-which worker goes first:
+sends the same photos, one at a time, to workers in their own processes, each on one thread,
+and alternates which worker goes first:
 
 * ``ours``: this tree's ``FaceService.classify`` (bytes to answer), timed (with the model's
   detector, or a variant: ``--detector min_fraction=0.2``), and the faces that
@@ -138,7 +138,8 @@ def photos(root: Path, per_dataset: int) -> dict[str, list[str]]:
         step = max(1, len(rows) // per_dataset)
         sets[name] = [str(root / folder / f) for f in rows[::step][:per_dataset]]
     for row in manifest(root):
-        sets.setdefault(f"samples {row['category']}", []).append(str(root / "samples" / row["file"]))
+        sets.setdefault(f"samples {row['category']}", []).append(
+            str(root / "samples" / row["file"]))
     return sets
 
 

@@ -1,7 +1,8 @@
 """The Haar cascade passes, each on its own: :mod:`facegender.detection` decides their order.
 
 Every pass searches a :class:`DetectionCopy` (the photo shrunk to ``max_side`` and equalised)
-and returns boxes in the photo's pixels. The knobs are :class:`~facegender.detection.DetectorParams`'.
+and returns boxes in the photo's pixels. The knobs are
+:class:`~facegender.detection.DetectorParams`'.
 """
 
 from __future__ import annotations
