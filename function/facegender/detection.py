@@ -59,6 +59,9 @@ class DetectorParams:
         and misses every face smaller than that: see ``python -m benchmarks.detection``.
     max_side : the detection image's longer side; larger finds smaller faces, slower.
     pad_fraction : padding added on each side for the second pass, as a fraction of the side.
+    padded_min_fraction : smallest face the upright passes on a padded copy search, as a
+        fraction of the detection image's shorter side; 0 keeps ``min_size``. Those passes
+        are for faces that fill the frame, and the padded copy has 2.6 times the pixels.
     min_weight : cascade confidence (the last stage's level weight) a face needs in the
         first pass; drops the weakest extra hits in group photos.
     fallback_min_neighbors : neighbour count of the looser passes on a padded copy.
@@ -88,6 +91,7 @@ class DetectorParams:
     min_fraction: float = 0.0
     max_side: int = 640
     pad_fraction: float = 0.3
+    padded_min_fraction: float = 0.0
     min_weight: float = 1.5
     fallback_min_neighbors: int = 3
     upscale_below: int = 400
@@ -119,7 +123,7 @@ class DetectorParams:
 
 #: Knobs that older model cards lack, with the constant the code used before each was a knob.
 KNOBS_ADDED_LATER = {"agree_margin": 0.3, "agree_min_side": 0.6, "agree_max_side": 1.6,
-                     "min_fraction": 0.0}
+                     "min_fraction": 0.0, "padded_min_fraction": 0.0}
 
 
 class Detection(NamedTuple):

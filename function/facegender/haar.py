@@ -68,6 +68,8 @@ def upright_passes(copy: DetectionCopy, params: DetectorParams,
         passes.append((cascades.face, 2, params.fallback_min_neighbors, "frontal, padded, 2x"))
     if params.alt_min_neighbors:
         passes.append((cascades.alt, 1, params.alt_min_neighbors, "second frontal, padded"))
+    if params.padded_min_fraction > 0:
+        smallest = max(smallest or 0, int(params.padded_min_fraction * min(small.shape)))
     for cascade, zoom, neighbors, name in passes:
         yield name, _in_photo(copy, _padded_search(small, cascade, zoom, neighbors, params,
                                                    min_size=smallest))

@@ -239,3 +239,11 @@ def test_a_minimum_face_relative_to_the_photo_skips_smaller_faces(astronaut_rgb)
     gray = gray_of(astronaut_rgb)
     assert boxes_of(gray, DetectorParams(min_fraction=0.1)) == boxes_of(gray)
     assert detect_faces(gray, replace(UPRIGHT, min_fraction=0.3)) == []
+
+
+def test_the_padded_passes_search_faces_from_their_own_smallest_size(astronaut_rgb):
+    """The tight 83 px crop's face (found on a padded copy) is at least half its side; the
+    padded passes that may not look below 1.5 times the side find nothing."""
+    tight = gray_of(astronaut_rgb)[72:155, 182:265]
+    assert boxes_of(tight, DetectorParams(padded_min_fraction=0.5)) == boxes_of(tight)
+    assert detect_faces(tight, replace(UPRIGHT, padded_min_fraction=1.5)) == []
