@@ -42,6 +42,12 @@ interleaved pairs; absolute ms are inflated by the load):
   voc_2007_007763 -1, voc_2008_001322 -1, voc_2008_007676 -1, kit_with_rose 4->2 where the
   manifest says 2), and 136 of 148 photos' crops change (a retrain). ``1.2``: x0.71,
   x0.68, x0.64; found 96.7% on both datasets, group faces 70->62. Neither kept.
+* The padded passes from their own smallest face (``--detector padded_min_fraction=0.3``):
+  x1.00 CelebA, x0.82 UTKFace, x1.00 group, x0.74 no-face samples; group counts and false
+  faces unchanged; 1 of 148 photos differs, and it loses its face (UTKFace
+  80_1_0_20170110122217473, found 100% -> 98.3%). ``0.2``: x0.90 UTKFace, x0.74 no-face,
+  the same photo lost. Not kept: the first lever to try again with a retrain, since it
+  keeps every group face and adds no false one.
 """
 
 from __future__ import annotations
