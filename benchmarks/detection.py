@@ -24,6 +24,7 @@ interleaved pairs; absolute ms are inflated by the load):
 
 * The split of detection into cascades/geometry/haar/detection (``--peer``, 320 a dataset,
   668 photos): 0 photos whose boxes or crops differ from main's; time ours / main 1.00.
+  The same after the min_fraction and padded_min_fraction knobs (at their default, 0).
 * Against the peer: ours / peer 4.4x CelebA, 4.0x UTKFace, 5.3x group, 2.4x single, 98x
   no-face samples (every fallback pass runs there). Face found: CelebA 99.4% (peer 64.4%),
   UTKFace 99.7% (98.4%); group-photo faces 70 (42); false faces on no-face samples 2 (0).
