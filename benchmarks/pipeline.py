@@ -57,7 +57,8 @@ def per_face(repeat: int = 300) -> dict:
     preprocessing = model.preprocessing
     # The eye search and the crop (part of the detect stage), on the benchmark photo's face.
     gray = decode_image(photo_640x480()).pixels
-    [box] = detect_faces(gray, preprocessing.detector)
+    [detection] = detect_faces(gray, preprocessing.detector)
+    box = detection.box
     eyes = find_eyes(gray, box, preprocessing.eye_search)
     search = timed(lambda: find_eyes(gray, box, preprocessing.eye_search), repeat)
     crop = timed(lambda: crop_face(gray, box, preprocessing.crop, eyes), repeat)

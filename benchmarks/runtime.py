@@ -136,7 +136,7 @@ def handler_vs_decode_and_haar(repeat: int = 40) -> dict:
     frontal Haar pass (1.1, 5) on it, interleaved in this process."""
     import contextlib
 
-    from facegender.detection import CASCADE_FILE, load_cascade
+    from facegender.cascades import CASCADE_FILE, load_cascade
     from facegender.imaging import decode_image
 
     from .api import _import_handler

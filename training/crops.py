@@ -31,7 +31,8 @@ from . import degrade
 
 CHUNK = 64
 #: The serving modules between an image file and its crop.
-CROP_MODULES = ("imaging", "detection", "eyes", "preprocessing", "faces")
+CROP_MODULES = ("imaging", "geometry", "cascades", "haar", "detection", "eyes", "preprocessing",
+                "faces")
 
 
 @cache

@@ -12,7 +12,8 @@ import os
 # OpenBLAS (the entry points import this package first); an explicit setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .detection import Box, DetectorParams, detect_faces  # noqa: E402
+from .detection import Detection, DetectorParams, detect_faces  # noqa: E402
+from .geometry import Box  # noqa: E402
 from .errors import FaceGenderError  # noqa: E402
 from .imaging import DecodedImage, decode_image  # noqa: E402
 from .eyes import Eyes, EyeSearch, find_eyes  # noqa: E402
@@ -28,6 +29,7 @@ __all__ = [
     "Channel",
     "CropParams",
     "DecodedImage",
+    "Detection",
     "DetectorParams",
     "EyeSearch",
     "Eyes",

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .detection import Box, shared_cascades
+from .cascades import shared_cascades
+from .geometry import Box
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def find_eyes(gray: np.ndarray, box: Box, search: EyeSearch = EyeSearch(), *,
         A face box in ``gray``'s pixel coordinates.
     search : EyeSearch
     cascade : cv2.CascadeClassifier, optional
-        The eye cascade; lent by :func:`facegender.detection.shared_cascades` by default.
+        The eye cascade; lent by :func:`facegender.cascades.shared_cascades` by default.
 
     Returns
     -------

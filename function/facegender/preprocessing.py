@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from .detection import Box
 from .eyes import Eyes
+from .geometry import Box, turn_about
 
 #: Side of the square face image the model sees.
 FACE_SIZE = 100
@@ -139,9 +139,7 @@ def _eye_aligned(gray: np.ndarray, box: Box, eyes: Eyes, params: CropParams) -> 
         fx, fy = size[0] / region.shape[1], size[1] / region.shape[0]
         centre = ((centre[0] - x0) * fx, (centre[1] - y0) * fy)
         scale /= fx
-    matrix = cv2.getRotationMatrix2D(centre, angle, scale)
-    matrix[0, 2] += FACE_SIZE / 2 - centre[0]
-    matrix[1, 2] += target_height - centre[1]
+    matrix = turn_about(centre, angle, scale, onto=(FACE_SIZE / 2, target_height))
     return cv2.warpAffine(
         source, matrix, (FACE_SIZE, FACE_SIZE),
         flags=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR,

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detection import Box, CascadePool, Cascades
+from .cascades import CascadePool, Cascades
+from .geometry import Box
 from .eigenfaces import EIGENFACES_SHOWN
 from .explain import Explanation, explain_face, map_png
 from .faces import FoundFace, find_faces

@@ -80,7 +80,7 @@ def test_built_function_leaves_out_what_the_function_never_loads(built_function)
     ):
         assert not (built_function / training_only).exists(), training_only
     # Exactly the cascades the service loads: a pruned one would fail every cold start.
-    from facegender.detection import CASCADE_FILES
+    from facegender.cascades import CASCADE_FILES
 
     assert sorted(p.name for p in (built_function / "cv2" / "data").glob("*.xml")) == sorted(
         CASCADE_FILES
