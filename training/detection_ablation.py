@@ -19,9 +19,9 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from facegender.detection import (
-    detection_copy, profile_faces, shared_cascades, turned_faces, upright_faces,
+    confirmed, detection_copy, profile_faces, shared_cascades, turned_faces, upright_faces,
 )
-from facegender.faces import _confirmed, find_faces
+from facegender.faces import find_faces
 from facegender.imaging import decode_image
 from facegender.service import use_one_thread_per_request
 
@@ -53,7 +53,7 @@ def _passes(gray: np.ndarray, cascades) -> dict[str, bool]:
     for angle in detector.rotations:
         candidates = turned_faces(copy, detector, angle, cascades)
         if candidates:
-            found["turned copies"] = bool(_confirmed(gray, copy, SERVED, candidates, cascades))
+            found["turned copies"] = bool(confirmed(gray, copy, candidates, SERVED.eye_search, cascades))
             break
     found["profile cascade"] = bool(profile_faces(copy, detector, cascades))
     found["served chain"] = bool(find_faces(gray, SERVED, cascades=cascades))

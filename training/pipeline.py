@@ -27,7 +27,7 @@ from facegender.model import FaceModel
 
 from .card import known_failures, model_card
 from .crops import dataset_faces_and_framings, found, seed_faces
-from .data import CLASSES, Samples, data_root, load_split
+from .data import CLASSES, REPO_ROOT, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split, predict_faces
 from .export import model_arrays, write_artifact
 from .fairness import search_fairly
@@ -37,7 +37,7 @@ from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 from .stress import stress_test
 
 log = logging.getLogger(__name__)
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULT_OUTPUT = REPO_ROOT / "training" / "output"
 DEFAULT_MODEL_DIR = REPO_ROOT / "function" / "model"
 
