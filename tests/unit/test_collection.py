@@ -17,7 +17,7 @@ import pytest
 from facegender.collection import Job, run
 from facegender.progress import Progress
 from facegender.records import Tally, read_records
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 from tests.support import encode, png_header_only
 
 GOOD = {"astronaut.jpg", "nested/astronaut.png", "nested/small.jpg", "grey.jpg"}
