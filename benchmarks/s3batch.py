@@ -22,7 +22,7 @@ REGION, INPUT, RESULTS = "eu-west-1", "photos-in", "batch-results"
 
 
 def _bad_objects(jpeg: bytes) -> dict[str, tuple[bytes, str]]:
-    from tests.support import png_header_only
+    from tests.support.images import png_header_only
 
     kinds = [(b"not a photo", "not_an_image"), (jpeg[:len(jpeg) // 3], "corrupt_image"),
              (png_header_only(30_000, 30_000), "image_too_large"),

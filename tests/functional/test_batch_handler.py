@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from moto import mock_aws
 
-from tests.support import encode, png_header_only
+from tests.support.images import encode, png_header_only
 
-from .lambda_events import FakeLambdaContext
+from tests.support.lambda_events import FakeLambdaContext
 
 REGION = "eu-west-1"
 INPUT, RESULTS = "photos-in", "facegender-batch"

@@ -18,7 +18,7 @@ from facegender.collection import Job, run
 from facegender.progress import Progress
 from facegender.records import Tally, read_records
 from tests.support.paths import REPO_ROOT
-from tests.support import encode, png_header_only
+from tests.support.images import encode, png_header_only
 
 GOOD = {"astronaut.jpg", "nested/astronaut.png", "nested/small.jpg", "grey.jpg"}
 BAD = {"notes.jpg": "not_an_image", "truncated.jpg": "corrupt_image",
