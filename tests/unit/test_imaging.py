@@ -249,15 +249,18 @@ def max_pixels_env(monkeypatch):
 def test_the_configured_pixel_limit_applies_on_both_sides_of_pillows_default(max_pixels_env):
     """150 MP configured: a 100 MP PNG (over Pillow's 89.5 MP default) decodes, 156 MP is
     refused naming the configured limit. 100 MB of pixels: a few hundred MB at the peak."""
+    from facegender.settings import get_settings
+
     max_pixels_env(150_000_000)
+    configured = get_settings().max_pixels  # decode_image never reads the environment itself
     buffer = io.BytesIO()
     Image.new("L", (10_000, 10_000), 7).save(buffer, "PNG", compress_level=1)
-    image = decode_image(buffer.getvalue())
+    image = decode_image(buffer.getvalue(), max_pixels=configured)
     assert (image.width, image.height) == (10_000, 10_000)
     assert image.pixels[::1000, ::1000].max() == 7
     del image
     with pytest.raises(errors.ImageTooLarge) as caught:
-        decode_image(png_header_only(12_500, 12_500))
+        decode_image(png_header_only(12_500, 12_500), max_pixels=configured)
     assert caught.value.code == "image_too_large" and caught.value.status == 413
     assert "12500x12500 pixels; the limit is 150 megapixels" in caught.value.message
 
