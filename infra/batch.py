@@ -23,7 +23,7 @@ import boto3
 
 from facegender.progress import Progress
 from facegender.records import Tally
-from infra.stack import BATCH_OUTPUT_KEYS, SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
+from infra.stack import BATCH_OUTPUT_KEYS, StackError, errors_as_one_line, stack_outputs
 RESULTS_PREFIX = "results/"  # facegender.batch_handler.RESULTS_PREFIX, without its imports
 DONE = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -101,6 +101,7 @@ def fetch(s3, results_bucket: str, execution_arn: str, output: Path) -> Tally:
     return tally
 
 
+@errors_as_one_line((StackError, BatchError), code=2)
 def main(argv: list[str] | None = None, *, session=None) -> int:
     args = _parser().parse_args(argv)
     if sum(map(bool, (args.uri, args.status, args.fetch))) != 1:
@@ -110,30 +111,23 @@ def main(argv: list[str] | None = None, *, session=None) -> int:
     session = session or boto3.session.Session(region_name=args.region)
     sfn, s3 = session.client("stepfunctions"), session.client("s3")
     began = time.monotonic()
-    try:
-        outputs = stack_outputs(args.stack_name, cloudformation=session.client("cloudformation"),
-                                required=BATCH_OUTPUT_KEYS)
-        if args.status:
-            print(json.dumps(status(sfn, args.status)))
+    outputs = stack_outputs(args.stack_name, cloudformation=session.client("cloudformation"),
+                            required=BATCH_OUTPUT_KEYS)
+    if args.status:
+        print(json.dumps(status(sfn, args.status)))
+        return 0
+    arn = args.fetch or start(sfn, outputs, args.uri)
+    succeeded = True
+    if args.uri:
+        print(arn, flush=True)
+        if args.no_wait:
             return 0
-        arn = args.fetch or start(sfn, outputs, args.uri)
-        succeeded = True
-        if args.uri:
-            print(arn, flush=True)
-            if args.no_wait:
-                return 0
-            final = follow(sfn, arn, poll=args.poll)
-            succeeded = final["status"] == "SUCCEEDED"
-            if not succeeded:
-                print(f"execution ended {final['status']}: --status {arn} says more; "
-                      "--fetch gets what was written", file=sys.stderr)
-        tally = fetch(s3, outputs["BatchBucket"], arn, args.output)
-    except (StackError, BatchError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except SETUP_ERRORS as error:
-        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
-        return 2
+        final = follow(sfn, arn, poll=args.poll)
+        succeeded = final["status"] == "SUCCEEDED"
+        if not succeeded:
+            print(f"execution ended {final['status']}: --status {arn} says more; "
+                  "--fetch gets what was written", file=sys.stderr)
+    tally = fetch(s3, outputs["BatchBucket"], arn, args.output)
     print(f"{args.output}: " + tally.summary(time.monotonic() - began), file=sys.stderr)
     return int(tally.failed > 0 or not succeeded)
 

@@ -13,7 +13,7 @@ import sys
 import boto3
 from botocore.exceptions import ClientError
 
-from .stack import SETUP_ERRORS, SETUP_HINT, describe_stack
+from .stack import describe_stack, errors_as_one_line
 
 
 def empty_bucket(bucket: str, *, s3=None) -> int:
@@ -48,6 +48,7 @@ def empty_stack_bucket(stack_name: str, *, cloudformation=None, s3=None) -> int:
         raise
 
 
+@errors_as_one_line()
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.destroy", description=__doc__.splitlines()[0]
@@ -56,15 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=args.region)
-    try:
-        count = empty_stack_bucket(
-            args.stack_name,
-            cloudformation=session.client("cloudformation"),
-            s3=session.client("s3"),
-        )
-    except SETUP_ERRORS as error:
-        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
-        return 2
+    count = empty_stack_bucket(
+        args.stack_name, cloudformation=session.client("cloudformation"), s3=session.client("s3")
+    )
     print(f"deleted {count} objects from the website bucket of {args.stack_name}")
     return 0
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import boto3
 
-from .stack import SETUP_ERRORS, SETUP_HINT, StackError, stack_outputs
+from .stack import StackError, errors_as_one_line, stack_outputs
 
 # The page beside this folder (deploy tooling: it imports nothing from the tests or training).
 SITE_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -187,6 +187,7 @@ def _list_keys(s3, bucket: str) -> list[str]:
     return keys
 
 
+@errors_as_one_line((StackError, FileNotFoundError), code=1)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.publish_site", description=__doc__.splitlines()[0]
@@ -195,14 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     parser.add_argument("--site-dir", type=Path, default=SITE_DIR)
     args = parser.parse_args(argv)
-    try:
-        result = publish_stack_site(args.stack_name, site_dir=args.site_dir, region=args.region)
-    except (StackError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except SETUP_ERRORS as error:
-        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
-        return 2
+    result = publish_stack_site(args.stack_name, site_dir=args.site_dir, region=args.region)
     print(
         f"published {len(result.uploaded)} files to s3://{result.bucket}"
         f" (deleted {len(result.deleted)} stale), CloudFront invalidation {result.invalidation_id}"

@@ -8,7 +8,9 @@ Command line, for infra/aws.mk::
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
@@ -29,6 +31,28 @@ SETUP_HINT = (
 
 class StackError(Exception):
     """The stack is missing, or lacks an output the caller needs."""
+
+
+def errors_as_one_line(known: tuple[type[Exception], ...] = (), code: int = 1):
+    """Decorate a command's ``main``: the ``known`` errors print as one ``error:`` line on stderr
+    and exit with ``code``, AWS set-up errors (no credentials, no region) with a hint and exit
+    code 2; anything else stays a traceback, because it is a bug."""
+
+    def decorate(main: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(main)
+        def guarded(*args, **kwargs) -> int:
+            try:
+                return main(*args, **kwargs)
+            except known as error:
+                print(f"error: {error}", file=sys.stderr)
+                return code
+            except SETUP_ERRORS as error:
+                print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
+                return 2
+
+        return guarded
+
+    return decorate
 
 
 def describe_stack(stack_name: str, *, cloudformation=None) -> dict | None:
@@ -59,6 +83,7 @@ def stack_outputs(stack_name: str, *, cloudformation=None, required=OUTPUT_KEYS)
     return outputs
 
 
+@errors_as_one_line((StackError,), code=1)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.stack", description=__doc__.splitlines()[0]
@@ -70,18 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     output.add_argument("key", choices=OUTPUT_KEYS + BATCH_OUTPUT_KEYS)
     args = parser.parse_args(argv)
 
-    try:
-        cloudformation = boto3.client("cloudformation", region_name=args.region)
-        outputs = stack_outputs(
-            args.stack_name, cloudformation=cloudformation, required=(args.key,)
-        )
-        print(outputs[args.key])
-    except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except SETUP_ERRORS as error:
-        print(f"error: {error}: {SETUP_HINT}", file=sys.stderr)
-        return 2
+    cloudformation = boto3.client("cloudformation", region_name=args.region)
+    outputs = stack_outputs(args.stack_name, cloudformation=cloudformation, required=(args.key,))
+    print(outputs[args.key])
     return 0
 
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra import destroy, publish_site, stack
+from infra import batch, destroy, publish_site, stack
 from infra.publish_site import IMMUTABLE, NO_CACHE, SHORT
 
 from tests.support.paths import REPO_ROOT
@@ -304,7 +304,7 @@ def test_stack_command_line_prints_one_output(deployed, capsys):
     assert stack.main(["--stack-name", "absent", "--region", REGION, "output", "ApiUrl"]) == 1
 
 
-@pytest.mark.parametrize("command", [stack.main, publish_site.main, destroy.main])
+@pytest.mark.parametrize("command", [stack.main, publish_site.main, destroy.main, batch.main])
 def test_command_lines_say_how_to_configure_aws_instead_of_a_traceback(
     monkeypatch, capsys, command
 ):
@@ -312,7 +312,9 @@ def test_command_lines_say_how_to_configure_aws_instead_of_a_traceback(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-    argv = ["--stack-name", "facegender"] + (["output", "ApiUrl"] if command is stack.main else [])
+    argv = ["--stack-name", "facegender"] + {
+        stack.main: ["output", "ApiUrl"], batch.main: ["--status", "arn:aws:states:x"]
+    }.get(command, [])
     assert command(argv) == 2
     assert "configure AWS credentials and a region" in capsys.readouterr().err
 
