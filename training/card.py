@@ -136,23 +136,52 @@ def known_failures(card: dict) -> list[str]:
     weakest = fairness.get("weakest_groups", [])
     if weakest:
         named = ", ".join(f"{g['words']} ({100 * g['recall']:.0f}%)" for g in weakest)
-        lines.append(f"Lowest recall in cross-validation (people the model never saw): {named}. "
+        lines.append(f"Lowest recall in cross-validation (faces held out of training): {named}. "
                      "These people are read as the other label most often.")
         gap = fairness["cv_groups"].get("largest_gap", {})
         if gap.get("group") is not None:
             side = "women" if gap["points"] < 0 else "men"
             lines.append(f"The largest gap between women and men is among {_gap_words(gap['group'])}: "
                          f"{abs(gap['points']):.0f} points, at the expense of {side}.")
-    worst_stress = []
+    lines += _test_failures(card) + _degradation_failures(card)
+    return lines
+
+
+def _dataset_names(card: dict) -> dict[str, str]:
+    return {key: text.split(" (")[0] for key, text in
+            card.get("training_data", {}).get("datasets", {}).items()}
+
+
+def _test_failures(card: dict) -> list[str]:
+    """The two weakest groups of each dev test split, end to end."""
+    names = _dataset_names(card)
+    lines = []
+    for split, metrics in card.get("metrics", {}).get("new", {}).items():
+        weakest = weakest_groups(metrics.get("groups", {}), count=2)
+        if weakest:
+            named = " and ".join(f"{g['words']} ({100 * g['recall']:.0f}%)" for g in weakest)
+            lines.append(f"On the {names.get(split, split)} test photos, end to end, the lowest "
+                         f"recall is that of {named}.")
+    return lines
+
+
+def _degradation_failures(card: dict) -> list[str]:
+    """For each gender, the degradation of the dev-test stress test that costs its recall most."""
+    names = _dataset_names(card)
+    worst: dict[str, tuple] = {}
     for split, metrics in card.get("metrics", {}).get("new", {}).items():
         for name, row in metrics.get("degraded", {}).items():
             for label, drop in row.get("recall_drop", {}).items():
-                if drop is not None:
-                    worst_stress.append((drop, label, name, split))
-    if worst_stress:
-        drop, label, name, split = max(worst_stress)
-        lines.append(f"Worse photos cost the most on {split} with '{DEGRADATION_WORDS.get(name, name)}': "
-                     f"{label} recall falls by {100 * drop:.1f} points.")
+                if drop is not None and drop > worst.get(label, (0.0,))[0]:
+                    worst[label] = (drop, name, names.get(split, split))
+    lines = []
+    for label, other in (("female", "men"), ("male", "women")):
+        if label in worst:
+            drop, name, dataset = worst[label]
+            people = "women" if label == "female" else "men"
+            lines.append(f"On worse photos, {people}'s recall falls most with "
+                         f"{DEGRADATION_WORDS.get(name, name)}: by {100 * drop:.1f} points on "
+                         f"{dataset} test photos, read as {other}.")
     return lines
 
 

@@ -166,9 +166,14 @@ def _stress_table(new: dict, others) -> list[str]:
             f"{_fmt(_get(row, 'recall.male'))} | {_points(drop.get('female'))} / "
             f"{_points(drop.get('male'))} | {_fmt(row.get('recall_gap'), 'gap')} | "
             f"{_fmt(row.get('expected_calibration_error'), 'calibration')} |"
-            + "".join(f" {_fmt(_get(m, f'degraded.{name}.recall.female'))} / "
-                      f"{_fmt(_get(m, f'degraded.{name}.recall.male'))} |" for _, m in others))
+            + "".join(f" {_fmt(_get(_degraded(m, name), 'recall.female'))} / "
+                      f"{_fmt(_get(_degraded(m, name), 'recall.male'))} |" for _, m in others))
     return out
+
+
+def _degraded(metrics: dict, name: str) -> dict:
+    """One degradation's row; its name may hold a dot (``gamma0.7``), so not through _get."""
+    return metrics.get("degraded", {}).get(name, {})
 
 
 def _points(value) -> str:

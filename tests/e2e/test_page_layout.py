@@ -95,6 +95,21 @@ def test_notes_and_model_card_name_the_same_training_data(page, base_url):
     expect(page.locator("#model-card")).to_contain_text(f"from {spoken}, with their binary gender labels")
 
 
+def test_the_label_note_names_who_the_model_fails_as_the_card_measured_it(page, base_url):
+    """The note under the label names the groups with the lowest out-of-fold recall, and "How
+    it works" shows the card's own sentences about who the model fails."""
+    with urllib.request.urlopen(f"{base_url}/v1/model", timeout=30) as reply:
+        card = json.load(reply)
+    words = [group["words"] for group in card["fairness"]["weakest_groups"]]
+    spoken = ", ".join(words[:-1]) + " and " + words[-1]
+    expect(page.locator(".note").first.locator("[data-slot=weakest-groups]")).to_have_text(spoken)
+    page.click("#nav-how")
+    section = page.locator("#model-card")
+    expect(section).to_contain_text("Who it fails")
+    for sentence in card["known_failures"]:
+        expect(section).to_contain_text(sentence)
+
+
 def test_every_control_has_a_name_and_a_visible_focus(page):
     unnamed = page.evaluate(
         """() => [...document.querySelectorAll("button, a[href], input")]

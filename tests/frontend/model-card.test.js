@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { datasetNames, describeModelCard, eigenfaceCount, joinNames, share } from "../../frontend/model-card.js";
+import { datasetNames, describeModelCard, eigenfaceCount, joinNames, share, weakestGroupNames } from "../../frontend/model-card.js";
 
 const CARD = JSON.parse(readFileSync(new URL("../../function/model/model.json", import.meta.url), "utf8"));
 
@@ -67,4 +67,22 @@ test("the eigenface count comes from the pixel channel", () => {
   const pixels = CARD.channels.find((c) => c.name === "pixels");
   assert.equal(eigenfaceCount(CARD), pixels ? pixels.n_components : undefined);
   assert.equal(eigenfaceCount({}), undefined);
+});
+
+test("who it fails: the card's sentences, its group recalls and the stress test, as measured", () => {
+  const fails = section(describeModelCard(CARD), "Who it fails");
+  assert.deepEqual(fails.list, CARD.known_failures);
+  assert.ok(fails.list.length >= 2);
+  assert.match(fails.paragraphs[0], /equal/);
+  const race = fails.tables.find((t) => /race x gender/.test(t.caption));
+  const black = race.rows.find((r) => r[0] === "Black female");
+  assert.equal(black[2], share(CARD.fairness.cv_groups.groups["race x gender"]["Black female"].recall));
+  for (const key of Object.keys(CARD.metrics.new)) {
+    const stress = fails.tables.find((t) => t.caption.includes("degraded") && t.caption.startsWith(datasetNames(CARD)[Object.keys(CARD.training_data.datasets).indexOf(key)]));
+    assert.ok(stress, `no stress table for ${key}`);
+    assert.deepEqual(stress.rows.map((r) => r[0]), Object.keys(CARD.metrics.new[key].degraded));
+  }
+  const names = weakestGroupNames(CARD);
+  for (const group of CARD.fairness.weakest_groups) assert.ok(names.includes(group.words));
+  assert.equal(weakestGroupNames({}), "");
 });
