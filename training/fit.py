@@ -22,7 +22,6 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
 from facegender.features import Channel
-from facegender.model import PACKED_MANTISSA_BITS
 from facegender.preprocessing import FACE_SIZE
 
 log = logging.getLogger(__name__)
@@ -417,31 +416,6 @@ def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
 
 def _fit_svm(svm, codes, y, weights):
     return clone(svm).fit(codes, y, sample_weight=weights)
-
-
-def round_for_storage(values: np.ndarray) -> np.ndarray:
-    """``values`` rounded to the nearest float32 with ``PACKED_MANTISSA_BITS`` (15) mantissa
-    bits, ties away from zero, returned as float64: a relative error of at most 2**-16, and
-    values ``facegender.model.pack_float24`` stores in three bytes."""
-    dropped = 23 - PACKED_MANTISSA_BITS
-    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
-    rounded = (bits + np.uint32(1 << (dropped - 1))) & np.uint32(0xFFFFFFFF << dropped & 0xFFFFFFFF)
-    return rounded.view(np.float32).astype(np.float64)
-
-
-def round_stored_arrays(model: TrainedModel) -> TrainedModel:
-    """Round the large fitted arrays (principal axes, support vectors) as they are stored.
-
-    They are stored in three bytes a value (:func:`round_for_storage`) to keep ``model.npz``
-    small; rounding the fitted scikit-learn model the same way keeps it the exact
-    reference the numpy runtime is tested against.
-    """
-    for _, channel in model.pipeline.named_steps["channels"].transformer_list:
-        pca = channel.named_steps["pca"].pca_
-        pca.components_ = round_for_storage(pca.components_)
-    svm = model.pipeline.named_steps["svm"]
-    svm.support_vectors_ = round_for_storage(svm.support_vectors_)
-    return model
 
 
 def _flat(faces: np.ndarray) -> np.ndarray:

@@ -29,9 +29,9 @@ from .card import known_failures, model_card
 from .crops import dataset_faces_and_framings, found, seed_faces
 from .data import CLASSES, REPO_ROOT, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split, predict_faces
-from .export import model_arrays, write_artifact
+from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
-from .fit import fit_final, grid_search, round_stored_arrays
+from .fit import fit_final, grid_search
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 from .stress import stress_test

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .artifact import loaded_arrays
 from .faces import Preprocessing
 from .features import Channel
 from .preprocessing import FACE_SIZE, mirror
@@ -42,49 +43,6 @@ SVM_ARRAYS = (
     "intercept_",           # (1,)
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
 )
-#: The large arrays (principal axes, support vectors). Training rounds them to float32 values
-#: with 15 mantissa bits (``training.fit.round_stored_arrays``), whose low byte is zero, so each
-#: value is stored as its three high bytes: ``model.npz`` stays small without compression,
-#: which would cost 0.17 s of every cold start to undo (see :func:`pack_float24`).
-PACKED_ARRAYS = ("components_", "support_vectors_")
-#: Mantissa bits a packed value keeps of float32's 23.
-PACKED_MANTISSA_BITS = 15
-
-
-def pack_float24(values: np.ndarray) -> np.ndarray:
-    """float32 values with a zero low byte as their three high bytes: uint8, shape (..., 3).
-
-    Raises ValueError when a value has bits in its low byte (round it first); packing is then
-    lossless, and :func:`unpack_float24` gives the same float32 values back.
-    """
-    values = np.ascontiguousarray(values, dtype="<f4")
-    as_bytes = values.view(np.uint8).reshape(*values.shape, 4)
-    if as_bytes[..., 0].any():
-        raise ValueError("values to pack must have 15 mantissa bits (a zero low byte)")
-    return np.ascontiguousarray(as_bytes[..., 1:])
-
-
-def unpack_float24(packed: np.ndarray) -> np.ndarray:
-    """The float32 values of :func:`pack_float24`'s bytes."""
-    as_bytes = np.zeros((*packed.shape[:-1], 4), dtype=np.uint8)
-    as_bytes[..., 1:] = packed
-    return as_bytes.view("<f4").reshape(packed.shape[:-1])
-
-
-def stored_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays as ``model.npz`` stores them: packed where :data:`PACKED_ARRAYS` says."""
-    return {name: pack_float24(value) if name.split(".")[-1] in PACKED_ARRAYS
-            else np.ascontiguousarray(value, dtype=np.float64)
-            for name, value in arrays.items()}
-
-
-def loaded_arrays(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays of :func:`stored_arrays`, unpacked (float32 arrays of earlier models load as
-    they are)."""
-    return {name: unpack_float24(value) if value.dtype == np.uint8 else value
-            for name, value in stored.items()}
-
-
 @dataclass(frozen=True)
 class FacePredictions:
     """Model outputs for n faces.

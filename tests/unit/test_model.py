@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from facegender.model import PACKED_ARRAYS, FaceModel, loaded_arrays
+from facegender.artifact import PACKED_ARRAYS, loaded_arrays
+from facegender.model import FaceModel
 from facegender.preprocessing import FACE_SIZE, mirror
 from facegender.settings import DEFAULT_MODEL_DIR
 
