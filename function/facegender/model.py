@@ -9,8 +9,8 @@ exports the fitted arrays under scikit-learn's own names to ``model.npz``; this 
 compares the two to 1e-6). Importing scikit-learn would cost about a second of cold start and
 push the Lambda package over its size limit, so the runtime never does.
 
-The first channel is the eigenfaces: PCA on the crop's pixels. It also gives the mean face,
-the eigenfaces and each face's reconstruction that the API and the page show.
+The first channel is the eigenfaces: PCA on the crop's pixels. Its mean face, eigenfaces and
+reconstructions, which the API and the page show, are in :mod:`facegender.eigenfaces`.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ class FaceModel:
         -------
         ndarray of shape (n, sum of the channels' n_components)
         """
-        faces = _as_faces(faces)
+        faces = as_faces(faces)
         return np.hstack([channel.transform(faces) for channel in self.channels])
 
     def decision_function(self, faces: np.ndarray) -> np.ndarray:
@@ -208,7 +208,7 @@ class FaceModel:
     def served_batch(self, faces: np.ndarray) -> np.ndarray:
         """The faces the model evaluates for n faces: the faces, then their mirror images
         when the model averages both. Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
-        faces = _as_faces(faces)
+        faces = as_faces(faces)
         return np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
 
     def predict_codes(self, codes: np.ndarray) -> FacePredictions:
@@ -237,63 +237,7 @@ class FaceModel:
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
         return kernel @ self.dual_coef_ + self.intercept_
 
-    def reconstruct(self, faces: np.ndarray) -> np.ndarray:
-        """Each face rebuilt from its eigenface codes: shape (n, FACE_SIZE, FACE_SIZE)."""
-        pixels = self.eigenfaces
-        rebuilt = pixels.inverse_transform(pixels.transform(_as_faces(faces)))
-        return rebuilt.reshape(-1, FACE_SIZE, FACE_SIZE)
 
-    def eigenface_weights(self, faces: np.ndarray, count: int | None = None) -> np.ndarray:
-        """Each face's weights on the first ``count`` eigenfaces, in standard deviations of the
-        training faces along each one (its PCA coordinates over ``sqrt(explained_variance_)``,
-        whatever scale the model's codes use).
-
-        Returns
-        -------
-        ndarray of shape (n, count)
-        """
-        pixels = self.eigenfaces
-        faces = _as_faces(faces).reshape(-1, FACE_SIZE * FACE_SIZE)
-        coordinates = (faces - pixels.mean_) @ pixels.components_[:count].T
-        return coordinates / pixels.std_[:coordinates.shape[1]]
-
-    def predict_edited(self, face: np.ndarray, weights) -> FacePredictions:
-        """Classify one face with its first ``len(weights)`` eigenface weights replaced.
-
-        The edit is a picture: the face plus the weighted eigenfaces that move its weights to
-        ``weights`` (the rest of its pixels, and its other eigenface weights, stay). The
-        pixels channel sees that picture, and its mirror image where the model averages both;
-        every other channel sees the face as it was (and its mirror), so only the eigenfaces
-        are edited. One batch, as :meth:`predict`.
-
-        Parameters
-        ----------
-        face : ndarray of shape (FACE_SIZE, FACE_SIZE), values in [0, 1]
-        weights : sequence of float, at most ``n_components`` long
-            In the units of :meth:`eigenface_weights`.
-        """
-        pixels = self.eigenfaces
-        face = _as_faces(face)[:1]
-        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-        count = len(weights)
-        change = (weights - self.eigenface_weights(face, count)[0]) * pixels.std_[:count]
-        edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
-        originals, edits = self.served_batch(face), self.served_batch(edited)
-        return self.predict_codes(np.hstack([
-            channel.transform(edits if channel is pixels else originals)
-            for channel in self.channels
-        ]))
-
-    def eigenface(self, index: int) -> np.ndarray:
-        """Eigenface ``index`` rescaled to [0, 1] for display: shape (FACE_SIZE, FACE_SIZE)."""
-        component = self.eigenfaces.components_[index]
-        span = np.ptp(component) or 1.0
-        return ((component - component.min()) / span).reshape(FACE_SIZE, FACE_SIZE)
-
-    def mean_face(self) -> np.ndarray:
-        """The mean face, shape (FACE_SIZE, FACE_SIZE), values in [0, 1]."""
-        return np.clip(self.eigenfaces.mean_, 0.0, 1.0).reshape(FACE_SIZE, FACE_SIZE)
-
-
-def _as_faces(faces: np.ndarray) -> np.ndarray:
+def as_faces(faces: np.ndarray) -> np.ndarray:
+    """Crops as float64, shape (n, FACE_SIZE, FACE_SIZE)."""
     return np.asarray(faces, dtype=np.float64).reshape(-1, FACE_SIZE, FACE_SIZE)
