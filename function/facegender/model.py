@@ -189,7 +189,7 @@ class FaceModel:
 
     def decision_function(self, faces: np.ndarray) -> np.ndarray:
         """RBF SVM decision values, as ``SVC.decision_function``: shape (n,)."""
-        return self.decide(self.transform(faces))
+        return self.svm_decision_values(self.transform(faces))
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values: shape (n, 2), order of ``classes``."""
@@ -219,7 +219,7 @@ class FaceModel:
         codes : ndarray of shape (n or 2n, sum of the channels' n_components)
             As :meth:`transform` gives them, faces first, then their mirrors.
         """
-        decision = self.decide(codes)
+        decision = self.svm_decision_values(codes)
         if self.mirror_average:
             n = len(decision) // 2
             decision = 0.5 * (decision[:n] + decision[n:])
@@ -227,7 +227,7 @@ class FaceModel:
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
         return FacePredictions(labels, probabilities, decision)
 
-    def decide(self, codes: np.ndarray) -> np.ndarray:
+    def svm_decision_values(self, codes: np.ndarray) -> np.ndarray:
         """SVM decision values of codes from :meth:`transform`: shape (n,)."""
         sq_dist = (
             np.einsum("ij,ij->i", codes, codes)[:, None]
