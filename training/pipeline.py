@@ -31,9 +31,10 @@ from .data import CLASSES, REPO_ROOT, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split, predict_faces
 from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
-from .fit import fit_final, grid_search
+from .fit import fit_final
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
+from .search import grid_search
 from .stress import stress_test
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import struct
 
 import numpy as np
 
-from .model import FacePredictions, FaceModel, as_faces
+from .model import FacePredictions, FaceModel, as_faces, served_batch
 from .preprocessing import FACE_SIZE
 
 MAGIC = b"FGEF"
@@ -95,7 +95,8 @@ def predict_edited(model: FaceModel, face: np.ndarray, weights) -> FacePredictio
     count = len(weights)
     change = (weights - eigenface_weights(model, face, count)[0]) * pixels.std_[:count]
     edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
-    originals, edits = model.served_batch(face), model.served_batch(edited)
+    originals = served_batch(face, model.mirror_average)
+    edits = served_batch(edited, model.mirror_average)
     return model.predict_codes(np.hstack([
         channel.transform(edits if channel is pixels else originals)
         for channel in model.channels

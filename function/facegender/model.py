@@ -203,26 +203,17 @@ class FaceModel:
         Each face and its mirror image (when the model averages both) go through the channels
         as one batch, and their kernel rows are one matrix product.
         """
-        return self.predict_codes(self.transform(self.served_batch(faces)))
-
-    def served_batch(self, faces: np.ndarray) -> np.ndarray:
-        """The faces the model evaluates for n faces: the faces, then their mirror images
-        when the model averages both. Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
-        faces = as_faces(faces)
-        return np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
+        return self.predict_codes(self.transform(served_batch(faces, self.mirror_average)))
 
     def predict_codes(self, codes: np.ndarray) -> FacePredictions:
-        """Labels, probabilities and decisions from the codes of :meth:`served_batch`'s faces.
+        """Labels, probabilities and decisions from the codes of :func:`served_batch`'s faces.
 
         Parameters
         ----------
         codes : ndarray of shape (n or 2n, sum of the channels' n_components)
             As :meth:`transform` gives them, faces first, then their mirrors.
         """
-        decision = self.svm_decision_values(codes)
-        if self.mirror_average:
-            n = len(decision) // 2
-            decision = 0.5 * (decision[:n] + decision[n:])
+        decision = average_mirrors(self.svm_decision_values(codes), self.mirror_average)
         probabilities = self.probabilities(decision)
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
         return FacePredictions(labels, probabilities, decision)
@@ -236,6 +227,26 @@ class FaceModel:
         )
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
         return kernel @ self.dual_coef_ + self.intercept_
+
+
+def served_batch(faces: np.ndarray, mirror_average: bool) -> np.ndarray:
+    """The faces a model evaluates for n faces: the faces, then their mirror images when it
+    averages both (:func:`average_mirrors`). Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
+    faces = as_faces(faces)
+    return np.concatenate([faces, mirror(faces)]) if mirror_average else faces
+
+
+def average_mirrors(values: np.ndarray, mirror_average: bool) -> np.ndarray:
+    """The decision values of n faces from those of their :func:`served_batch`, shape (n or
+    2n,): each face's averaged with its mirror image's when ``mirror_average``.
+
+    The one place mirror averaging is written: serving, the grouped search's out-of-fold
+    values and the scikit-learn reference (``training.fit.TrainedModel``) all go through it.
+    """
+    if not mirror_average:
+        return values
+    n = len(values) // 2
+    return 0.5 * (values[:n] + values[n:])
 
 
 def as_faces(faces: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from tests.support.paths import DATA, need
 def small_run(tmp_path_factory):
     need(DATA / "faces" / "labels.csv")
     need(DATA / "utkface" / "labels.csv")
-    from training.fit import ChannelSpec
+    from training.codespace import ChannelSpec
     from training.pipeline import Options, run
     from training.recipes import HOG, IMPROVED, LBP, PIXELS, grid
 
