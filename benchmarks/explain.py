@@ -75,6 +75,7 @@ def faithfulness(model, crops: list[np.ndarray], fill: str, *, patch: int = 10,
                  ks=(5,), seed: int = 12) -> tuple[dict, list[np.ndarray]]:
     """Mean |probability change| hiding the map's ``k`` top patches vs ``k`` random ones
     (3 draws), for each ``k`` in ``ks``; and the maps themselves."""
+    from facegender.eigenfaces import mean_face
     from facegender.explain import explain_face, hide_patches
 
     rngs = {k: np.random.default_rng((seed, k)) for k in ks}
@@ -84,7 +85,7 @@ def faithfulness(model, crops: list[np.ndarray], fill: str, *, patch: int = 10,
         effects = explain_face(model, face, patch=patch, fill=fill).effects
         maps.append(effects)
         effects = effects.ravel()
-        grey = model.mean_face() if fill == "mean_face" else np.full_like(face, face.mean())
+        grey = mean_face(model) if fill == "mean_face" else np.full_like(face, face.mean())
         for k in ks:
             batch = [face, hide_patches(face, grey, np.argsort(-np.abs(effects))[:k], patch)]
             batch += [hide_patches(face, grey, rngs[k].choice(effects.size, k, replace=False),

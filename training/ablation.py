@@ -2,13 +2,13 @@
 
 ``python -m training.ablation [--samples 12000] [--only channels,sizes,...]`` crops the
 training split with the served preprocessing (the cache ``make train`` fills), then runs the
-grouped 3-fold search of ``training.fit.grid_search`` over groups of variants:
+grouped 3-fold search of ``training.search.grid_search`` over groups of variants:
 
 * ``channels``: each channel alone, each pair, all three;
 * ``sizes``: the PCA size of each channel;
 * ``svm``: C and gamma;
 * ``hog``, ``lbp``: each channel's own parameters;
-* ``scaling``: whitened PCA codes, or codes sharing one scale (see ``fit.code_scale``);
+* ``scaling``: whitened PCA codes, or codes sharing one scale (see ``codespace.code_scale``);
 * ``weights``: the channels' weights in the kernel;
 * ``crop``: the crop's margin and CLAHE settings (crops reframed from the served detections);
 * ``balance``: weighting the datasets or the race groups.
@@ -32,7 +32,9 @@ from facegender.features import Channel, HogParams, LbpParams
 
 from .crops import dataset_faces_and_framings, found, reframed_faces
 from .data import Samples, data_root, load_split
-from .fit import Candidate, ChannelSpec, grid_search, sample_weights
+from .codespace import ChannelSpec
+from .fit import sample_weights
+from .search import Candidate, grid_search
 from .data import REPO_ROOT
 from .recipes import HOG, IMPROVED, SERVED_CHANNELS
 

@@ -7,9 +7,25 @@ from pathlib import Path
 
 import numpy as np
 
-from facegender.model import CARD_FILE, CHANNEL_ARRAYS, MODEL_FILE, SVM_ARRAYS, stored_arrays
+from facegender.artifact import round_for_storage, stored_arrays
+from facegender.model import CARD_FILE, CHANNEL_ARRAYS, MODEL_FILE, SVM_ARRAYS
 
 from .fit import TrainedModel
+
+
+def round_stored_arrays(model: TrainedModel) -> TrainedModel:
+    """Round the large fitted arrays (principal axes, support vectors) as they are stored.
+
+    They are stored in three bytes a value (``facegender.artifact.round_for_storage``) to keep
+    ``model.npz`` small; rounding the fitted scikit-learn model the same way keeps it the exact
+    reference the numpy runtime is tested against.
+    """
+    for _, channel in model.pipeline.named_steps["channels"].transformer_list:
+        pca = channel.named_steps["pca"].pca_
+        pca.components_ = round_for_storage(pca.components_)
+    svm = model.pipeline.named_steps["svm"]
+    svm.support_vectors_ = round_for_storage(svm.support_vectors_)
+    return model
 
 
 def model_arrays(model: TrainedModel) -> dict[str, np.ndarray]:
@@ -47,7 +63,7 @@ def write_artifact(model: TrainedModel, card: dict, folder: Path) -> Path:
     """Write ``model.npz`` and ``model.json`` into ``folder``; returns the npz path."""
     folder.mkdir(parents=True, exist_ok=True)
     npz = folder / MODEL_FILE
-    # Packing is lossless: fit.round_stored_arrays rounded the large arrays to packable values.
+    # Packing is lossless: round_stored_arrays rounded the large arrays to packable values.
     np.savez(npz, **stored_arrays(model_arrays(model)))
     (folder / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n",
                                     encoding="utf-8")

@@ -22,7 +22,8 @@ import numpy as np
 from .crops import degraded_faces, found
 from .data import CLASSES, Samples
 from .degrade import DEGRADATIONS
-from .fit import Probes, SearchResult, grid_search, sample_weights
+from .fit import sample_weights
+from .search import Probes, SearchResult, grid_search
 from .groups import ADULT_AGE, equal_recall_threshold, group_table
 
 #: Photos per dataset and gender whose degraded copies probe every candidate.

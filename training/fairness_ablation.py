@@ -28,7 +28,7 @@ from joblib import Memory
 from .crops import dataset_faces_and_framings, found
 from .data import data_root, load_split
 from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
-from .fit import Candidate, grid_search
+from .search import Candidate, grid_search
 from .data import REPO_ROOT
 from .recipes import IMPROVED, SERVED_CHANNELS
 

@@ -10,10 +10,10 @@ beside it) -> plots + card (``training.card``) -> export.
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import joblib
@@ -24,16 +24,18 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from facegender.model import FaceModel
+from facegender.telemetry import stage
 
 from .card import known_failures, model_card
 from .crops import dataset_faces_and_framings, found, seed_faces
 from .data import CLASSES, REPO_ROOT, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split, predict_faces
-from .export import model_arrays, write_artifact
+from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
-from .fit import fit_final, grid_search, round_stored_arrays
+from .fit import fit_final
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
+from .search import grid_search
 from .stress import stress_test
 
 log = logging.getLogger(__name__)
@@ -57,34 +59,37 @@ class Options:
     cache: Path = REPO_ROOT / ".cache" / "joblib"
 
 
-class Timer:
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
+@contextmanager
+def _logged(name: str, timings: dict[str, float]):
+    """The log lines around a stage (``facegender.telemetry.stage`` times it)."""
+    log.info("stage %s ...", name)
+    yield
+    log.info("stage %s done in %.1f s", name, timings[name] / 1000.0)
 
-    @contextmanager
-    def stage(self, name: str):
-        log.info("stage %s ...", name)
-        start = time.perf_counter()
-        yield
-        self.seconds[name] = round(time.perf_counter() - start, 2)
-        log.info("stage %s done in %.1f s", name, self.seconds[name])
+
+def _seconds(timings: dict[str, float]) -> dict[str, float]:
+    return {name: round(ms / 1000.0, 2) for name, ms in timings.items()}
 
 
 def run(options: Options) -> dict:
     """Train, evaluate and export; returns the model card."""
-    timer = Timer()
+    timings: dict[str, float] = {}
+
+    def timed(name: str):
+        return stage(name, timings, partial(_logged, timings=timings))
+
     memory = Memory(options.cache, verbose=0)
     recipe = options.recipe
-    with timer.stage("load"):
+    with timed("load"):
         train = _limit(load_split(options.data, "train", recipe.datasets), options.limit)
         tests = {name: _limit(load_split(options.data, "test", (name,)), options.limit)
                  for name in recipe.datasets}
 
     if recipe.name == "seed":
-        seed_metrics = _train_and_evaluate_seed(train, tests, memory, options, timer)
-        return {"recipe": "seed", "metrics": seed_metrics, "timings_s": timer.seconds}
+        seed_metrics = _train_and_evaluate_seed(train, tests, memory, options, timed)
+        return {"recipe": "seed", "metrics": seed_metrics, "timings_s": _seconds(timings)}
 
-    with timer.stage("detect_and_crop_train"):
+    with timed("detect_and_crop_train"):
         all_faces, framings = dataset_faces_and_framings(
             train.paths, recipe.preprocessing, memory=memory, n_jobs=options.n_jobs,
             desc="faces train")
@@ -93,7 +98,7 @@ def run(options: Options) -> dict:
         del all_faces
     log.info("training faces: %d of %d images", len(faces), len(train))
 
-    with timer.stage("fair_search"):
+    with timed("fair_search"):
         fair = search_fairly(faces, fit_set, face_widths, recipe, memory=memory,
                              n_jobs=options.n_jobs, max_samples=options.grid_samples,
                              n_splits=options.cv_splits)
@@ -103,7 +108,7 @@ def run(options: Options) -> dict:
              fair.assessments[chosen].accuracy, fair.threshold,
              fair.assessments[chosen].worst_group, fair.assessments[chosen].worst_recall)
 
-    with timer.stage("fit_and_calibrate"):
+    with timed("fit_and_calibrate"):
         # Calibration takes the chosen candidate's out-of-fold decisions over every face: after
         # a subsampled search, one more search of that candidate alone gives them.
         weights = fair.weights[chosen]
@@ -122,7 +127,7 @@ def run(options: Options) -> dict:
     card = model_card(recipe, train, fit_set, fair, trained)
     runtime = FaceModel(model_arrays(trained), card)
 
-    with timer.stage("evaluate"):
+    with timed("evaluate"):
         metrics, plot_data, clean_runs = {}, {}, {}
         for name, test in tests.items():
             faces, framings = dataset_faces_and_framings(
@@ -134,12 +139,12 @@ def run(options: Options) -> dict:
             plot_data[name] = (test.y[pred.found], pred.p_male[pred.found],
                                pred.predicted[pred.found])
         card["metrics"] = {"new": metrics}
-    with timer.stage("stress_test"):
+    with timed("stress_test"):
         for name, test in tests.items():
             metrics[name]["degraded"] = _stress(runtime, test, clean_runs[name], memory, options)
     card["known_failures"] = known_failures(card)
     if options.compare_with is not None:
-        with timer.stage("evaluate_earlier_model"):
+        with timed("evaluate_earlier_model"):
             earlier = FaceModel.load(options.compare_with)
             card["metrics"]["earlier"] = {}
             for name, test in tests.items():
@@ -151,19 +156,21 @@ def run(options: Options) -> dict:
                     "degraded": _stress(earlier, test, clean_runs[name], memory, options)}
             card["metrics"]["earlier_model_version"] = earlier.version
     if options.with_seed:
-        card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timer)
+        card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timed)
 
-    with timer.stage("export"):
+    with timed("export"):
         options.output.mkdir(parents=True, exist_ok=True)
         pixels_pca = trained.pipeline.named_steps["channels"].transformer_list[0][1]["pca"].pca_
         write_plots(runtime, pixels_pca.explained_variance_ratio_, plot_data,
                     options.output / "plots")
         joblib.dump(trained, options.output / "sklearn_model.joblib")
-        card["training"]["timings_s"] = timer.seconds
+        card["training"]["timings_s"] = _seconds(timings)
         write_artifact(trained, card, options.output / "model")
         if options.model_dir is not None:
             npz = write_artifact(trained, card, options.model_dir)
             log.info("model written to %s (%.1f MB)", npz, npz.stat().st_size / 1e6)
+    # The artifact's card was written without the export's own time; the report has it.
+    card["training"]["timings_s"] = _seconds(timings)
     return card
 
 
@@ -173,9 +180,9 @@ def _stress(model: FaceModel, test: Samples, clean_run, memory, options) -> dict
                        n_jobs=options.n_jobs)
 
 
-def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timer) -> dict:
+def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timed) -> dict:
     """The original recipe, exactly: its detector, crops >= 60 px, PCA(50), SVC(C=10, 0.01)."""
-    with timer.stage("seed_train"):
+    with timed("seed_train"):
         faces = seed_faces(train.paths, SeedDetector(5, min_face=60), SEED.crop, memory=memory,
                            n_jobs=options.n_jobs, desc="seed faces train")
         has_face = found(faces)
@@ -193,7 +200,7 @@ def _train_and_evaluate_seed(train: Samples, tests: dict, memory, options, timer
             warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
             pipeline.fit(faces.reshape(len(faces), -1), train.y[has_face])
     metrics = {}
-    with timer.stage("seed_evaluate"):
+    with timed("seed_evaluate"):
         for name, test in tests.items():
             crops = seed_faces(test.paths, SeedDetector(3), SEED.crop, memory=memory,
                                n_jobs=options.n_jobs, desc="seed faces test")

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from facegender.eigenfaces import eigenface, mean_face  # noqa: E402
 from facegender.model import FaceModel  # noqa: E402
 
 from .data import CLASSES  # noqa: E402
@@ -22,8 +23,8 @@ def write_plots(model: FaceModel, explained_variance_ratio: np.ndarray,
     detected faces. Returns the written paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [
-        _save(_faces_figure([model.mean_face()], ["mean face"]), folder / "mean_face.png"),
-        _save(_faces_figure([model.eigenface(i) for i in range(min(16, model.n_components))],
+        _save(_faces_figure([mean_face(model)], ["mean face"]), folder / "mean_face.png"),
+        _save(_faces_figure([eigenface(model, i) for i in range(min(16, model.n_components))],
                             [f"#{i}" for i in range(16)], cols=8), folder / "eigenfaces.png"),
         _save(_variance_figure(explained_variance_ratio), folder / "explained_variance.png"),
     ]

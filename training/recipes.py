@@ -18,7 +18,8 @@ from facegender.faces import Preprocessing
 from facegender.features import Channel, HogParams, LbpParams, PixelParams
 from facegender.preprocessing import CropParams
 
-from .fit import Candidate, ChannelSpec
+from .codespace import ChannelSpec
+from .search import Candidate
 
 PIXELS = Channel("pixels", PixelParams())
 HOG = Channel("hog", HogParams())
@@ -60,7 +61,7 @@ SERVED_PREPROCESSING = Preprocessing(
 )
 
 #: The channels, from the grouped CV over every training face (``training/README.md``): 150
-#: codes each, unwhitened (they keep their PCA geometry, see ``fit.code_scale``).
+#: codes each, unwhitened (they keep their PCA geometry, see ``codespace.code_scale``).
 SERVED_CHANNELS = tuple(ChannelSpec(channel, 150, whiten=False) for channel in (PIXELS, HOG, LBP))
 
 #: The SVM's C and gamma: v2's grouped search over C (3, 10) x gamma (0.8, 1.2)/d put all four

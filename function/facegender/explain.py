@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .eigenfaces import mean_face
 from .model import FaceModel
 from .preprocessing import FACE_SIZE, CropParams
 
@@ -129,7 +130,7 @@ def explain_face(model: FaceModel, face: np.ndarray, *, patch: int = 10,
     if fill not in FILLS:
         raise ValueError(f"fill must be one of {', '.join(FILLS)}; got {fill!r}")
     face = np.asarray(face, dtype=np.float64).reshape(FACE_SIZE, FACE_SIZE)
-    grey = model.mean_face() if fill == "mean_face" else np.full_like(face, face.mean())
+    grey = mean_face(model) if fill == "mean_face" else np.full_like(face, face.mean())
     copies = occluded_copies(face, grey, patch)
     # The face itself rides in the same batch, so every probability comes from one call.
     probabilities = model.predict(np.concatenate([face[None], copies])).probabilities

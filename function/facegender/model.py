@@ -9,8 +9,8 @@ exports the fitted arrays under scikit-learn's own names to ``model.npz``; this 
 compares the two to 1e-6). Importing scikit-learn would cost about a second of cold start and
 push the Lambda package over its size limit, so the runtime never does.
 
-The first channel is the eigenfaces: PCA on the crop's pixels. It also gives the mean face,
-the eigenfaces and each face's reconstruction that the API and the page show.
+The first channel is the eigenfaces: PCA on the crop's pixels. Its mean face, eigenfaces and
+reconstructions, which the API and the page show, are in :mod:`facegender.eigenfaces`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .artifact import loaded_arrays
 from .faces import Preprocessing
 from .features import Channel
 from .preprocessing import FACE_SIZE, mirror
@@ -42,49 +43,6 @@ SVM_ARRAYS = (
     "intercept_",           # (1,)
     "calibration_",         # (2,) sigmoid a, b: p(classes[1]) = 1 / (1 + exp(a * f + b))
 )
-#: The large arrays (principal axes, support vectors). Training rounds them to float32 values
-#: with 15 mantissa bits (``training.fit.round_stored_arrays``), whose low byte is zero, so each
-#: value is stored as its three high bytes: ``model.npz`` stays small without compression,
-#: which would cost 0.17 s of every cold start to undo (see :func:`pack_float24`).
-PACKED_ARRAYS = ("components_", "support_vectors_")
-#: Mantissa bits a packed value keeps of float32's 23.
-PACKED_MANTISSA_BITS = 15
-
-
-def pack_float24(values: np.ndarray) -> np.ndarray:
-    """float32 values with a zero low byte as their three high bytes: uint8, shape (..., 3).
-
-    Raises ValueError when a value has bits in its low byte (round it first); packing is then
-    lossless, and :func:`unpack_float24` gives the same float32 values back.
-    """
-    values = np.ascontiguousarray(values, dtype="<f4")
-    as_bytes = values.view(np.uint8).reshape(*values.shape, 4)
-    if as_bytes[..., 0].any():
-        raise ValueError("values to pack must have 15 mantissa bits (a zero low byte)")
-    return np.ascontiguousarray(as_bytes[..., 1:])
-
-
-def unpack_float24(packed: np.ndarray) -> np.ndarray:
-    """The float32 values of :func:`pack_float24`'s bytes."""
-    as_bytes = np.zeros((*packed.shape[:-1], 4), dtype=np.uint8)
-    as_bytes[..., 1:] = packed
-    return as_bytes.view("<f4").reshape(packed.shape[:-1])
-
-
-def stored_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays as ``model.npz`` stores them: packed where :data:`PACKED_ARRAYS` says."""
-    return {name: pack_float24(value) if name.split(".")[-1] in PACKED_ARRAYS
-            else np.ascontiguousarray(value, dtype=np.float64)
-            for name, value in arrays.items()}
-
-
-def loaded_arrays(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays of :func:`stored_arrays`, unpacked (float32 arrays of earlier models load as
-    they are)."""
-    return {name: unpack_float24(value) if value.dtype == np.uint8 else value
-            for name, value in stored.items()}
-
-
 @dataclass(frozen=True)
 class FacePredictions:
     """Model outputs for n faces.
@@ -226,12 +184,12 @@ class FaceModel:
         -------
         ndarray of shape (n, sum of the channels' n_components)
         """
-        faces = _as_faces(faces)
+        faces = as_faces(faces)
         return np.hstack([channel.transform(faces) for channel in self.channels])
 
     def decision_function(self, faces: np.ndarray) -> np.ndarray:
         """RBF SVM decision values, as ``SVC.decision_function``: shape (n,)."""
-        return self.decide(self.transform(faces))
+        return self.svm_decision_values(self.transform(faces))
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values: shape (n, 2), order of ``classes``."""
@@ -245,31 +203,22 @@ class FaceModel:
         Each face and its mirror image (when the model averages both) go through the channels
         as one batch, and their kernel rows are one matrix product.
         """
-        return self.predict_codes(self.transform(self.served_batch(faces)))
-
-    def served_batch(self, faces: np.ndarray) -> np.ndarray:
-        """The faces the model evaluates for n faces: the faces, then their mirror images
-        when the model averages both. Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
-        faces = _as_faces(faces)
-        return np.concatenate([faces, mirror(faces)]) if self.mirror_average else faces
+        return self.predict_codes(self.transform(served_batch(faces, self.mirror_average)))
 
     def predict_codes(self, codes: np.ndarray) -> FacePredictions:
-        """Labels, probabilities and decisions from the codes of :meth:`served_batch`'s faces.
+        """Labels, probabilities and decisions from the codes of :func:`served_batch`'s faces.
 
         Parameters
         ----------
         codes : ndarray of shape (n or 2n, sum of the channels' n_components)
             As :meth:`transform` gives them, faces first, then their mirrors.
         """
-        decision = self.decide(codes)
-        if self.mirror_average:
-            n = len(decision) // 2
-            decision = 0.5 * (decision[:n] + decision[n:])
+        decision = average_mirrors(self.svm_decision_values(codes), self.mirror_average)
         probabilities = self.probabilities(decision)
         labels = [self.classes[i] for i in np.argmax(probabilities, axis=1)]
         return FacePredictions(labels, probabilities, decision)
 
-    def decide(self, codes: np.ndarray) -> np.ndarray:
+    def svm_decision_values(self, codes: np.ndarray) -> np.ndarray:
         """SVM decision values of codes from :meth:`transform`: shape (n,)."""
         sq_dist = (
             np.einsum("ij,ij->i", codes, codes)[:, None]
@@ -279,63 +228,27 @@ class FaceModel:
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))
         return kernel @ self.dual_coef_ + self.intercept_
 
-    def reconstruct(self, faces: np.ndarray) -> np.ndarray:
-        """Each face rebuilt from its eigenface codes: shape (n, FACE_SIZE, FACE_SIZE)."""
-        pixels = self.eigenfaces
-        rebuilt = pixels.inverse_transform(pixels.transform(_as_faces(faces)))
-        return rebuilt.reshape(-1, FACE_SIZE, FACE_SIZE)
 
-    def eigenface_weights(self, faces: np.ndarray, count: int | None = None) -> np.ndarray:
-        """Each face's weights on the first ``count`` eigenfaces, in standard deviations of the
-        training faces along each one (its PCA coordinates over ``sqrt(explained_variance_)``,
-        whatever scale the model's codes use).
-
-        Returns
-        -------
-        ndarray of shape (n, count)
-        """
-        pixels = self.eigenfaces
-        faces = _as_faces(faces).reshape(-1, FACE_SIZE * FACE_SIZE)
-        coordinates = (faces - pixels.mean_) @ pixels.components_[:count].T
-        return coordinates / pixels.std_[:coordinates.shape[1]]
-
-    def predict_edited(self, face: np.ndarray, weights) -> FacePredictions:
-        """Classify one face with its first ``len(weights)`` eigenface weights replaced.
-
-        The edit is a picture: the face plus the weighted eigenfaces that move its weights to
-        ``weights`` (the rest of its pixels, and its other eigenface weights, stay). The
-        pixels channel sees that picture, and its mirror image where the model averages both;
-        every other channel sees the face as it was (and its mirror), so only the eigenfaces
-        are edited. One batch, as :meth:`predict`.
-
-        Parameters
-        ----------
-        face : ndarray of shape (FACE_SIZE, FACE_SIZE), values in [0, 1]
-        weights : sequence of float, at most ``n_components`` long
-            In the units of :meth:`eigenface_weights`.
-        """
-        pixels = self.eigenfaces
-        face = _as_faces(face)[:1]
-        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-        count = len(weights)
-        change = (weights - self.eigenface_weights(face, count)[0]) * pixels.std_[:count]
-        edited = face + (change @ pixels.components_[:count]).reshape(face.shape)
-        originals, edits = self.served_batch(face), self.served_batch(edited)
-        return self.predict_codes(np.hstack([
-            channel.transform(edits if channel is pixels else originals)
-            for channel in self.channels
-        ]))
-
-    def eigenface(self, index: int) -> np.ndarray:
-        """Eigenface ``index`` rescaled to [0, 1] for display: shape (FACE_SIZE, FACE_SIZE)."""
-        component = self.eigenfaces.components_[index]
-        span = np.ptp(component) or 1.0
-        return ((component - component.min()) / span).reshape(FACE_SIZE, FACE_SIZE)
-
-    def mean_face(self) -> np.ndarray:
-        """The mean face, shape (FACE_SIZE, FACE_SIZE), values in [0, 1]."""
-        return np.clip(self.eigenfaces.mean_, 0.0, 1.0).reshape(FACE_SIZE, FACE_SIZE)
+def served_batch(faces: np.ndarray, mirror_average: bool) -> np.ndarray:
+    """The faces a model evaluates for n faces: the faces, then their mirror images when it
+    averages both (:func:`average_mirrors`). Shape (n or 2n, FACE_SIZE, FACE_SIZE)."""
+    faces = as_faces(faces)
+    return np.concatenate([faces, mirror(faces)]) if mirror_average else faces
 
 
-def _as_faces(faces: np.ndarray) -> np.ndarray:
+def average_mirrors(values: np.ndarray, mirror_average: bool) -> np.ndarray:
+    """The decision values of n faces from those of their :func:`served_batch`, shape (n or
+    2n,): each face's averaged with its mirror image's when ``mirror_average``.
+
+    The one place mirror averaging is written: serving, the grouped search's out-of-fold
+    values and the scikit-learn reference (``training.fit.TrainedModel``) all go through it.
+    """
+    if not mirror_average:
+        return values
+    n = len(values) // 2
+    return 0.5 * (values[:n] + values[n:])
+
+
+def as_faces(faces: np.ndarray) -> np.ndarray:
+    """Crops as float64, shape (n, FACE_SIZE, FACE_SIZE)."""
     return np.asarray(faces, dtype=np.float64).reshape(-1, FACE_SIZE, FACE_SIZE)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .cascades import CascadePool, Cascades
 from .geometry import Box
-from .eigenfaces import EIGENFACES_SHOWN
+from .eigenfaces import EIGENFACES_SHOWN, eigenface_weights, mean_face, predict_edited, reconstruct
 from .explain import Explanation, explain_face, map_png
 from .faces import FoundFace, find_faces
 from .imaging import DecodedImage, decode_image
@@ -91,7 +91,7 @@ class FaceService:
             mean face when None. The server keeps nothing between requests, so the face
             comes with every request and its other channels are computed from it again.
         weights : list of float
-            Its first eigenface weights as edited (:meth:`FaceModel.predict_edited`).
+            Its first eigenface weights as edited (:func:`facegender.eigenfaces.predict_edited`).
 
         Returns
         -------
@@ -102,9 +102,9 @@ class FaceService:
         if len(weights) > model.n_components:
             raise InvalidRequest(f"The model has {model.n_components} eigenfaces; got "
                                  f"{len(weights)} weights.")
-        face = model.mean_face() if crop_png is None else _decode_crop(crop_png)
+        face = mean_face(model) if crop_png is None else _decode_crop(crop_png)
         with self._slots:
-            out = model.predict_edited(face, weights)
+            out = predict_edited(model, face, weights)
         return {**_label_fields(model.classes, out.probabilities[0]),
                 "model": {"version": model.version}}
 
@@ -171,8 +171,8 @@ class FaceService:
         crops = np.stack([face.crop for face in found])
         out = model.predict(crops)
         if include_crops:
-            rebuilt = model.reconstruct(crops)
-            weights = model.eigenface_weights(crops, EIGENFACES_SHOWN)
+            rebuilt = reconstruct(model, crops)
+            weights = eigenface_weights(model, crops, EIGENFACES_SHOWN)
         faces = []
         for i in range(len(crops)):
             face = _face_entry(found[i].box, image, model.classes, out.probabilities[i])

@@ -3,7 +3,8 @@
 The Lambda entry point plugs in Powertools (metrics, tracing, logs); the local server and the
 tests use :class:`Telemetry` itself, which records nothing. No hook ever receives image data.
 
-:func:`stage` is the one stage timer: the service's timings, and the benchmarks', go through it.
+:func:`stage` is the one stage timer: the service's timings, the benchmarks' and training's go
+through it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import pytest
 from facegender.features import Channel, HogParams, LbpParams, PixelParams
 
 from training.evaluate import calibration_error_floor, expected_calibration_error
-from training.fit import Candidate, ChannelSpec, SearchResult
+from training.codespace import ChannelSpec
+from training.search import Candidate, SearchResult
 
 
 def test_ece_is_zero_when_confidence_equals_accuracy():

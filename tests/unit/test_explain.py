@@ -10,6 +10,7 @@ from facegender.explain import (
     MAP_COLOURS, REGIONS, explain_face, hide_patches, map_png, occluded_copies, region_map,
     top_regions,
 )
+from facegender.eigenfaces import mean_face
 from facegender.faces import find_faces
 from facegender.imaging import decode_image
 from facegender.model import FaceModel
@@ -61,7 +62,7 @@ def test_each_copy_hides_exactly_one_patch_in_reading_order():
 
 def test_the_map_is_the_served_probability_change_of_each_copy(model, astronaut_crop):
     explained = explain_face(model, astronaut_crop, patch=20)
-    grey = occluded_copies(astronaut_crop, model.mean_face(), patch=20)
+    grey = occluded_copies(astronaut_crop, mean_face(model), patch=20)
     # Each copy alone through the served model (mirror average and calibration included).
     alone = [model.predict(copy[None]).probabilities[0, 1] for copy in grey]
     whole = model.predict(astronaut_crop[None]).probabilities[0, 1]
@@ -104,7 +105,7 @@ def dev_test_faces(model: FaceModel, count: int) -> list[np.ndarray]:
 
 def occlusion_change(model, face, patches, patch=10) -> float:
     """How far the probability moves when all of ``patches`` are hidden at once."""
-    hidden = hide_patches(face, model.mean_face(), patches, patch)
+    hidden = hide_patches(face, mean_face(model), patches, patch)
     p = model.predict(np.stack([face, hidden])).probabilities[:, 1]
     return abs(p[0] - p[1])
 

@@ -8,7 +8,9 @@ import pytest
 from training.data import Samples
 from training.degrade import DEGRADATIONS, SMALL_FACE, degrade, degraded_png
 from training.fairness import choose_fairest, fair_threshold, misread_weights
-from training.fit import Candidate, calibrate_at, ChannelSpec, Probes, grid_search
+from training.codespace import ChannelSpec
+from training.fit import calibrate_at
+from training.search import Candidate, Probes, grid_search
 from training.groups import equal_recall_threshold, group_table
 from training.recipes import PIXELS
 

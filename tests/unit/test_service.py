@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+import facegender.service
 from facegender.errors import FaceGenderError
 from facegender.service import FaceService
 from PIL import Image
@@ -103,19 +104,19 @@ def test_edited_faces_run_at_most_max_concurrent_at_once(monkeypatch, slots):
     from facegender.settings import Settings
 
     service = FaceService.load(Settings(max_concurrent=slots))
-    real = service.model.predict_edited
+    real = facegender.service.predict_edited
     lock, running, most = threading.Lock(), [0], [0]
 
-    def slow(face, weights):
+    def slow(model, face, weights):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
         time.sleep(0.3)
         with lock:
             running[0] -= 1
-        return real(face, weights)
+        return real(model, face, weights)
 
-    monkeypatch.setattr(service.model, "predict_edited", slow)
+    monkeypatch.setattr(facegender.service, "predict_edited", slow)
     threads = [threading.Thread(target=service.classify_edited, args=(None, [0.5]))
                for _ in range(4)]
     for thread in threads:

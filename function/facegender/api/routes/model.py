@@ -10,7 +10,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...eigenfaces import eigenfaces_bin
+from ... import eigenfaces
 from ...errors import NotFound
 from ...model import FaceModel
 from ...preprocessing import to_png_gray
@@ -111,17 +111,17 @@ async def explain(request: Request, service: ServiceDep) -> dict:
 
 @lru_cache(maxsize=4)
 def _eigenfaces_bin(model: FaceModel) -> bytes:
-    return eigenfaces_bin(model)
+    return eigenfaces.eigenfaces_bin(model)
 
 
 @lru_cache(maxsize=4)
 def _mean_face_png(model: FaceModel) -> bytes:
-    return to_png_gray(model.mean_face())
+    return to_png_gray(eigenfaces.mean_face(model))
 
 
 @lru_cache(maxsize=256)
 def _eigenface_png(model: FaceModel, index: int) -> bytes:
-    return to_png_gray(model.eigenface(index))
+    return to_png_gray(eigenfaces.eigenface(model, index))
 
 
 def _png(data: bytes, version: str) -> Response:

@@ -1,0 +1,75 @@
+"""The grouped search's codes and decisions are the served pipeline's, fold by fold (seeded
+synthetic faces: no dataset)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from facegender.preprocessing import FACE_SIZE, mirror
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+
+from training.codespace import ChannelSpec, build_union
+from training.fit import TrainedModel
+from training.recipes import HOG, PIXELS
+from training.search import (Candidate, build_svm, cached_features, fit_folds, fold_codes,
+                             grid_search)
+
+#: Every way a channel's codes are scaled: whitened, one shared scale, a weight.
+CANDIDATE = Candidate((ChannelSpec(PIXELS, 12), ChannelSpec(HOG, 8, weight=0.7, whiten=False)),
+                      C=3.0, gamma_scale=1.2)
+SPLITS = 2
+
+
+@pytest.fixture(scope="module")
+def people():
+    """60 smooth random faces, two a person, the second class lighter on its left half, with
+    uneven sample weights."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(rng.permutation(np.arange(30) % 2), 2)
+    faces = np.stack([cv2.GaussianBlur(rng.normal(0.5, 0.2, (FACE_SIZE, FACE_SIZE)), (0, 0), 3)
+                      for _ in y])
+    faces[y == 1, :, :FACE_SIZE // 2] += 0.05
+    faces = np.clip(faces, 0.0, 1.0)
+    return faces, y, np.arange(len(y)) // 2, rng.uniform(0.5, 2.0, len(y))
+
+
+@pytest.fixture(scope="module")
+def first_fold(people):
+    """The search's first fold, and the served pipeline fitted on its training faces."""
+    faces, y, groups, weights = people
+    train, test = next(GroupKFold(n_splits=SPLITS).split(faces, y, groups))
+    pipeline = Pipeline([("channels", build_union(CANDIDATE.channels)),
+                         ("svm", build_svm(CANDIDATE))])
+    pipeline.fit(flat(faces[train]), y[train], svm__sample_weight=weights[train])
+    return train, test, pipeline
+
+
+def flat(faces):
+    return faces.reshape(len(faces), -1)
+
+
+def test_a_fold_codes_are_the_pipeline_codes_fitted_on_that_fold(people, first_fold):
+    faces = people[0]
+    train, _, pipeline = first_fold
+    sizes = {spec.channel: spec.n_components for spec in CANDIDATE.channels}
+    fitted = fit_folds(cached_features(faces, sizes, n_jobs=1), sizes, [train], n_jobs=1)
+    _, codes = fold_codes(CANDIDATE, {channel: fitted[channel, 0] for channel in sizes})
+
+    union = pipeline.named_steps["channels"]
+    every = np.arange(len(faces))
+    # The search keeps features and projections in float32: the codes agree to its precision.
+    np.testing.assert_allclose(codes(every), union.transform(flat(faces)), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(codes(every, mirrored_faces=True),
+                               union.transform(flat(mirror(faces))), rtol=0, atol=1e-5)
+
+
+def test_a_fold_decisions_are_those_of_the_pipeline_fitted_on_that_fold(people, first_fold):
+    """Out of fold and mirror-averaged, as served (``TrainedModel.decision``)."""
+    faces, y, groups, weights = people
+    _, test, pipeline = first_fold
+    search = grid_search(faces, y, groups, weights, [CANDIDATE], n_splits=SPLITS, n_jobs=1)
+    served = TrainedModel(pipeline, (0.0, 0.0), True, ("female", "male"), CANDIDATE)
+    np.testing.assert_allclose(search.decisions[0, test], served.decision(faces[test]),
+                               rtol=0, atol=1e-6)
