@@ -1,13 +1,18 @@
 """Ablation of the fairness levers with grouped cross-validation (issue: women read as men).
 
-``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]`` crops the
+``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]
+[--celeba-women-weight 0.5] [--smooth 1,2]`` crops the
 training split with the served preprocessing (the cache ``make train`` fills), makes the
 degraded probes (``training.fairness``), then runs:
 
 1. the served candidate unweighted (the reference);
 2. the same candidate with misread-group weights of each strength, computed from the
-   reference's out-of-fold errors, and with CelebA's women weighted down (the "retouched =
-   female" cue);
+   reference's out-of-fold errors, and with CelebA's women weighted by
+   ``--celeba-women-weight`` (the "retouched = female" cue; 1 leaves this variant out);
+
+3. with ``--smooth``, the reference candidate on crops smoothed by a Gaussian of each sigma
+   (pixels) before every channel, training faces and probes alike: does the model still read
+   skin texture (noise as male, blur as female) when the fine texture is gone?
 
 all on the same faces and folds. Each line: the fair threshold (equal women's and men's
 recall on the degraded probes), accuracy at 0 and at that threshold with its paired
@@ -24,16 +29,16 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Memory
+from scipy.ndimage import gaussian_filter
 
 from .crops import dataset_faces_and_framings, found
 from .data import data_root, load_split
 from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
-from .search import Candidate, grid_search
+from .search import Candidate, Probes, grid_search
 from .data import REPO_ROOT
 from .recipes import IMPROVED, SERVED_CHANNELS
 
 BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)
-CELEBA_WOMEN_WEIGHT = 0.5
 
 
 def _line(label, a, reference, probe_samples, probe_names) -> str:
@@ -52,6 +57,12 @@ def _line(label, a, reference, probe_samples, probe_names) -> str:
                 f"{k} {v}" for k, v in probe.items()))
 
 
+def _smoothed(faces: np.ndarray, sigma: float) -> np.ndarray:
+    """Each crop blurred by a Gaussian of ``sigma`` pixels (the mirror of a smoothed crop is the
+    smoothed mirror, so mirror averaging is unchanged)."""
+    return gaussian_filter(faces, sigma=(0, sigma, sigma), mode="nearest")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training.fairness_ablation",
                                      description=__doc__,
@@ -59,6 +70,10 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=0,
                         help="faces of whole people each search uses; 0 for all of them")
     parser.add_argument("--strengths", default="0.5,1,2")
+    parser.add_argument("--celeba-women-weight", type=float, default=0.5,
+                        help="weight of CelebA's women in one variant (1: no such variant)")
+    parser.add_argument("--smooth", default="",
+                        help="Gaussian sigmas (pixels of the 100x100 crop), e.g. 1,2")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="write every table here")
     args = parser.parse_args(argv)
@@ -75,7 +90,7 @@ def main(argv=None):
                                           n_jobs=args.jobs)
     samples = args.samples or None
 
-    def run(candidates, weights):
+    def run(candidates, weights, faces=faces, probes=probes):
         search = grid_search(faces, train.y, train.group, weights, candidates,
                              max_samples=samples, n_jobs=args.jobs, probes=probes)
         used = train.subset(search.index)
@@ -100,17 +115,26 @@ def main(argv=None):
         w = full_weights.copy()
         w[search.index] = misread_weights(used, at_zero, strength)
         variants.append((f"misread weights, strength {strength:g}", w))
-    w = full_weights.copy()
-    w[(train.dataset == "celeba") & (train.y == 0)] = CELEBA_WOMEN_WEIGHT
-    variants.append((f"CelebA women x{CELEBA_WOMEN_WEIGHT:g}", w / w.mean()))
-    weighted, _, _, _ = run([BASE] * len(variants), np.array([w for _, w in variants]))
-    combined = search.extended(weighted)
-    assessments = assess(combined, used, probe_samples)
+    if args.celeba_women_weight != 1:
+        w = full_weights.copy()
+        w[(train.dataset == "celeba") & (train.y == 0)] = args.celeba_women_weight
+        variants.append((f"CelebA women x{args.celeba_women_weight:g}", w / w.mean()))
+    if variants:
+        weighted, _, _, _ = run([BASE] * len(variants), np.array([w for _, w in variants]))
+        search = search.extended(weighted)
+    assessments = assess(search, used, probe_samples)
     for (label, _), a in zip(variants, assessments[1:]):
         print(_line(label, a, reference, probe_samples, probe_names), flush=True)
     chosen = choose_fairest(assessments)
     labels = ["reference"] + [label for label, _ in variants]
     print(f"\nchosen by the worst group within one paired SE: {labels[chosen]}")
+    for sigma in [float(s) for s in args.smooth.split(",") if s]:
+        smoothed, _, _, _ = run([BASE], np.ones(len(train)), faces=_smoothed(faces, sigma),
+                                probes=Probes(_smoothed(probes.faces, sigma), probes.owner))
+        labels.append(f"crops smoothed, sigma {sigma:g} px")
+        assessments.append(assess(smoothed, used, probe_samples)[0])
+        print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
+              flush=True)
     if args.json:
         args.json.write_text(json.dumps({label: {"threshold": a.threshold,
                                                   "accuracy": a.accuracy, "table": a.table}

@@ -19,6 +19,7 @@ from sklearn.svm import SVC
 
 from facegender.features import Channel
 from facegender.model import average_mirrors
+from facegender.preprocessing import mirror
 
 from .codespace import RANDOM_STATE, ChannelPCA, ChannelSpec, fitted_union, projected_codes
 
@@ -181,8 +182,9 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     the leading codes, scaled by ``code_scale`` of their own variances), so a candidate costs
     its SVM fits alone. Test faces are scored as served (``facegender.model.average_mirrors``):
     the decision values of a face and of its mirror image, averaged. ``probes`` ride along as
-    extra test rows of the fold that holds their owner: never in a PCA or SVM fit. ``weights`` are the faces' sample weights, shape (n,), or one
-    row of them for each candidate, shape (n_candidates, n).
+    extra test rows of the fold that holds their owner: never in a PCA or SVM fit.
+    ``weights`` are the faces' sample weights, shape (n,), or one row of them for each
+    candidate, shape (n_candidates, n).
     """
     index = _subsample_by_group(groups, max_samples)
     weights = np.broadcast_to(weights, (len(candidates), len(groups)))[:, index]
@@ -248,7 +250,7 @@ def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.nda
 def _features_and_mirrored(faces, channel: Channel):
     """A channel's features of every face and of its mirror image, as float32."""
     return (channel.extract(faces).astype(np.float32),
-            channel.extract(faces[..., ::-1]).astype(np.float32))
+            channel.extract(mirror(faces)).astype(np.float32))
 
 
 @dataclass(frozen=True)

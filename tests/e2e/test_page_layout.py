@@ -101,7 +101,7 @@ def test_the_label_note_names_who_the_model_fails_as_the_card_measured_it(page, 
     with urllib.request.urlopen(f"{base_url}/v1/model", timeout=30) as reply:
         card = json.load(reply)
     words = [group["words"] for group in card["fairness"]["weakest_groups"]]
-    spoken = ", ".join(words[:-1]) + " and " + words[-1]
+    spoken = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     expect(page.locator(".note").first.locator("[data-slot=weakest-groups]")).to_have_text(spoken)
     page.click("#nav-how")
     section = page.locator("#model-card")
