@@ -102,6 +102,10 @@ def test_resumed_run_gives_the_lines_of_an_uninterrupted_one(photos, tmp_path):
     assert err.getvalue().splitlines()[-1].startswith("8 images, "), "the summary counts both"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_leaves_whole_lines_and_resume_finishes_the_folder(photos, tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
@@ -112,7 +116,10 @@ def test_ctrl_c_leaves_whole_lines_and_resume_finishes_the_folder(photos, tmp_pa
     command = [sys.executable, "-m", "facegender", "predict", str(folder), "--workers", "2",
                "--output", str(out)]
     # Its own process group, so the SIGINT reaches the workers too, as a terminal's Ctrl-C does.
+    # SIGINT at its default: a test run started in the background (`make test &`) inherits it
+    # ignored, and Python then keeps ignoring it, as a shell's background job should.
     process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True,
+                               preexec_fn=_default_sigint,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
