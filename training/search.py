@@ -1,9 +1,8 @@
 """The grouped search: every candidate cross-validated by person, its out-of-fold decisions kept.
 
-A candidate's codes in a fold are the served pipeline's own (``training.codespace``): each
-channel's features are computed once, its :class:`~training.codespace.ChannelPCA` is fitted
-once per fold at the largest size any candidate asks for and its projections kept, and each
-candidate's fitted ``FeatureUnion`` takes its codes from them (:func:`fold_codes`).
+A candidate's codes in a fold are the served pipeline's own (``training.codespace``), taken
+from features and projections computed once per fold (``training.folds``), so a candidate
+costs its SVM fits alone. :class:`SearchResult` keeps every out-of-fold decision and chooses.
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ from sklearn.svm import SVC
 
 from facegender.features import Channel
 from facegender.model import average_mirrors
-from facegender.preprocessing import mirror
 
-from .codespace import RANDOM_STATE, ChannelPCA, ChannelSpec, fitted_union, projected_codes
+from .codespace import RANDOM_STATE, ChannelSpec
+from .folds import FoldChannel, cached_features, fit_folds, fold_codes
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
-    (:func:`fit_fold_channel`, at the largest size any candidate asks for; a smaller size takes
+    (``training.folds``, at the largest size any candidate asks for; a smaller size takes
     the leading codes, scaled by ``code_scale`` of their own variances), so a candidate costs
     its SVM fits alone. Test faces are scored as served (``facegender.model.average_mirrors``):
     the decision values of a face and of its mirror image, averaged. ``probes`` ride along as
@@ -229,65 +228,10 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
                         decisions[:, n:], probe_index)
 
 
-def cached_features(faces, channels: Sequence[Channel], n_jobs: int) -> dict:
-    """Each channel's features of every face and of its mirror image, as float32:
-    ``{channel: (plain, mirrored)}``, each of shape (n, the channel's size)."""
-    return dict(zip(channels, Parallel(n_jobs=n_jobs)(
-        delayed(_features_and_mirrored)(faces, channel) for channel in channels)))
-
-
-def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.ndarray],
-              n_jobs: int) -> dict[tuple[Channel, int], FoldChannel]:
-    """Each channel's :class:`FoldChannel` in each fold, ``{(channel, fold): ...}``: its PCA of
-    ``sizes[channel]`` codes fitted on the fold's training rows ``trains[fold]`` of its
-    :func:`cached_features`."""
-    pairs = [(channel, f) for channel in sizes for f in range(len(trains))]
-    return dict(zip(pairs, Parallel(n_jobs=n_jobs)(
-        delayed(fit_fold_channel)(features[channel], sizes[channel], trains[f])
-        for channel, f in pairs)))
-
-
-def _features_and_mirrored(faces, channel: Channel):
-    """A channel's features of every face and of its mirror image, as float32."""
-    return (channel.extract(faces).astype(np.float32),
-            channel.extract(mirror(faces)).astype(np.float32))
-
-
-@dataclass(frozen=True)
-class FoldChannel:
-    """One channel's PCA fitted on one fold's training faces, and every face's projections on
-    its axes (float32, for memory), of the face and of its mirror image."""
-
-    pca: ChannelPCA
-    plain: np.ndarray
-    mirrored: np.ndarray
-
-
-def fit_fold_channel(features, n_components: int, train: np.ndarray) -> FoldChannel:
-    """:class:`FoldChannel` of a channel's ``(plain, mirrored)`` features."""
-    plain, mirrored = features
-    pca = ChannelPCA(n_components).fit(plain[train].astype(np.float64))
-    return FoldChannel(pca, *(pca.pca_.transform(f.astype(np.float64)).astype(np.float32)
-                              for f in (plain, mirrored)))
-
-
-def fold_codes(candidate: Candidate, fold: dict[Channel, FoldChannel]):
-    """The candidate's fitted ``FeatureUnion`` in a fold, and its codes of rows of faces:
-    ``codes(rows)``, or of their mirror images, ``codes(rows, mirrored_faces=True)``."""
-    union = fitted_union(candidate.channels, {c: part.pca for c, part in fold.items()})
-    plain = {c.name: part.plain for c, part in fold.items()}
-    mirrored = {c.name: part.mirrored for c, part in fold.items()}
-
-    def codes(rows, mirrored_faces: bool = False):
-        return projected_codes(union, mirrored if mirrored_faces else plain, rows)
-
-    return union, codes
-
-
 def _fit_and_score(candidate: Candidate, fold: dict[Channel, FoldChannel], y, weights, split,
                    mirror_average: bool):
     train, test = split
-    _, codes = fold_codes(candidate, fold)
+    _, codes = fold_codes(candidate.channels, fold)
     svm = build_svm(candidate).fit(codes(train), y[train], sample_weight=weights[train])
     served = [codes(test)] + ([codes(test, mirrored_faces=True)] if mirror_average else [])
     decision = average_mirrors(svm.decision_function(np.vstack(served)), mirror_average)

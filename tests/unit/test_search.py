@@ -12,9 +12,9 @@ from sklearn.pipeline import Pipeline
 
 from training.codespace import ChannelSpec, build_union
 from training.fit import TrainedModel
+from training.folds import cached_features, fit_folds, fold_codes
 from training.recipes import HOG, PIXELS
-from training.search import (Candidate, build_svm, cached_features, fit_folds, fold_codes,
-                             grid_search)
+from training.search import Candidate, build_svm, grid_search
 
 #: Every way a channel's codes are scaled: whitened, one shared scale, a weight.
 CANDIDATE = Candidate((ChannelSpec(PIXELS, 12), ChannelSpec(HOG, 8, weight=0.7, whiten=False)),
@@ -55,7 +55,7 @@ def test_a_fold_codes_are_the_pipeline_codes_fitted_on_that_fold(people, first_f
     train, _, pipeline = first_fold
     sizes = {spec.channel: spec.n_components for spec in CANDIDATE.channels}
     fitted = fit_folds(cached_features(faces, sizes, n_jobs=1), sizes, [train], n_jobs=1)
-    _, codes = fold_codes(CANDIDATE, {channel: fitted[channel, 0] for channel in sizes})
+    _, codes = fold_codes(CANDIDATE.channels, {channel: fitted[channel, 0] for channel in sizes})
 
     union = pipeline.named_steps["channels"]
     every = np.arange(len(faces))
