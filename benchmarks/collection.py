@@ -17,9 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import REPO_ROOT, median
+from tests.support.paths import DATA, REPO_ROOT
 
-DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
+from .common import median
+
 IMAGES = 1000
 ROUNDS = int(os.environ.get("FACEGENDER_BENCH_ROUNDS", "3"))
 

@@ -64,7 +64,9 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-from .common import REPO_ROOT, median, table
+from tests.support.paths import REPO_ROOT
+
+from .common import median, table
 
 PEER_PYTHON = REPO_ROOT / ".peer-venv" / "bin" / "python"
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -12,11 +12,9 @@ import json
 import os
 import time
 from collections import Counter
-from pathlib import Path
 
-from .common import REPO_ROOT
+from tests.support.paths import DATA
 
-DATA = Path(os.environ.get("FACEGENDER_DATA") or REPO_ROOT.parent / "shared" / "data")
 GOOD, BAD, PER_BATCH = 950, 50, 40
 REGION, INPUT, RESULTS = "eu-west-1", "photos-in", "batch-results"
 

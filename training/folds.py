@@ -64,8 +64,8 @@ def fit_fold_channel(features, n_components: int, train: np.ndarray) -> FoldChan
 
 
 def fold_codes(channels: Sequence[ChannelSpec], fold: dict[Channel, FoldChannel]):
-    """A candidate's fitted ``FeatureUnion`` in a fold (its ``channels``), and its codes of rows of faces:
-    ``codes(rows)``, or of their mirror images, ``codes(rows, mirrored_faces=True)``."""
+    """A candidate's fitted ``FeatureUnion`` in a fold (its ``channels``), and its codes of rows
+    of faces: ``codes(rows)``, or of their mirror images, ``codes(rows, mirrored_faces=True)``."""
     union = fitted_union(channels, {c: part.pca for c, part in fold.items()})
     plain = {c.name: part.plain for c, part in fold.items()}
     mirrored = {c.name: part.mirrored for c, part in fold.items()}

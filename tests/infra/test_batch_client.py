@@ -21,7 +21,6 @@ from moto.stepfunctions.models import stepfunctions_backends
 from facegender.batch_handler import process_batch
 from facegender.service import FaceService
 from infra import batch
-from tests.support.images import encode
 
 REGION = "eu-west-1"
 BUCKET = "facegender-batch-bucket"

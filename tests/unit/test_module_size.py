@@ -8,8 +8,8 @@ import pytest
 from tests.support.paths import REPO_ROOT
 
 LIMIT = 300
-MODULES = sorted(p for folder in ("function", "training") for p in (REPO_ROOT / folder).rglob("*.py")
-                 if ".aws-sam" not in p.parts)
+MODULES = sorted(path for folder in ("function", "training")
+                 for path in (REPO_ROOT / folder).rglob("*.py") if ".aws-sam" not in path.parts)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
