@@ -1,7 +1,7 @@
 """Ablation of the fairness levers with grouped cross-validation (issue: women read as men).
 
 ``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]
-[--celeba-women-weight 0.5] [--smooth 1,2]`` crops the
+[--celeba-women-weight 0.5] [--smooth 1,2] [--texture-copies]`` crops the
 training split with the served preprocessing (the cache ``make train`` fills), makes the
 degraded probes (``training.fairness``), then runs:
 
@@ -13,6 +13,9 @@ degraded probes (``training.fairness``), then runs:
 3. with ``--smooth``, the reference candidate on crops smoothed by a Gaussian of each sigma
    (pixels) before every channel, training faces and probes alike: does the model still read
    skin texture (noise as male, blur as female) when the fine texture is gone?
+4. with ``--texture-copies``, the reference candidate trained with a noisy and a blurred copy
+   of each training crop, both with its label (:func:`texture_copies`), so that neither grain
+   nor smoothness goes with one gender; scored on the clean faces and the probes as before.
 
 all on the same faces and folds. Each line: the fair threshold (equal women's and men's
 recall on the degraded probes), accuracy at 0 and at that threshold with its paired
@@ -34,8 +37,9 @@ from scipy.ndimage import gaussian_filter
 from .crops import dataset_faces_and_framings, found
 from .data import data_root, load_split
 from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
-from .search import Candidate, Probes, grid_search
 from .data import REPO_ROOT
+from .degrade import BLUR_FRACTION, NOISE_SIGMA
+from .search import Candidate, Probes, TrainingCopies, grid_search
 from .recipes import IMPROVED, SERVED_CHANNELS
 
 BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)
@@ -63,6 +67,19 @@ def _smoothed(faces: np.ndarray, sigma: float) -> np.ndarray:
     return gaussian_filter(faces, sigma=(0, sigma, sigma), mode="nearest")
 
 
+def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> TrainingCopies:
+    """A noisy and a blurred copy of each crop (``owner``: the crops' rows among all faces):
+    the stress test's ``noise`` and ``blur`` at their strengths, applied to the 100x100 crop
+    rather than to the photo, quantised to grey levels as crops are."""
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0.0, NOISE_SIGMA / 255.0, faces.shape).astype(np.float32)
+    noisy = np.clip(np.rint((faces + noise) * 255.0), 0, 255) / np.float32(255.0)
+    sigma = BLUR_FRACTION * faces.shape[-1]
+    blurred = gaussian_filter(faces, sigma=(0, sigma, sigma), mode="nearest")
+    return TrainingCopies(np.concatenate([noisy, blurred]).astype(np.float32),
+                          np.concatenate([owner, owner]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m training.fairness_ablation",
                                      description=__doc__,
@@ -74,6 +91,9 @@ def main(argv=None):
                         help="weight of CelebA's women in one variant (1: no such variant)")
     parser.add_argument("--smooth", default="",
                         help="Gaussian sigmas (pixels of the 100x100 crop), e.g. 1,2")
+    parser.add_argument("--texture-copies", action="store_true",
+                        help="also train the reference with a noisy and a blurred copy of "
+                             "each training crop")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="write every table here")
     args = parser.parse_args(argv)
@@ -90,15 +110,17 @@ def main(argv=None):
                                           n_jobs=args.jobs)
     samples = args.samples or None
 
-    def run(candidates, weights, faces=faces, probes=probes):
+    def run(candidates, weights, faces=faces, probes=probes, copies=None):
         search = grid_search(faces, train.y, train.group, weights, candidates,
-                             max_samples=samples, n_jobs=args.jobs, probes=probes)
+                             max_samples=samples, n_jobs=args.jobs, probes=probes,
+                             copies=copies)
         used = train.subset(search.index)
         probe_samples = train.subset(probes.owner[search.probe_index])
         return search, used, probe_samples, probe_names_all[search.probe_index]
 
     search, used, probe_samples, probe_names = run([BASE], np.ones(len(train)))
     reference = assess(search, used, probe_samples)[0]
+    used_index = search.index
     at_zero = (search.decisions[0] > 0).astype(int) == used.y
     print(f"\n{len(used)} faces, {len(probe_samples)} probes of {len(photos)} photos; "
           "3-fold GroupKFold; paired differences from the reference at its threshold", flush=True)
@@ -133,6 +155,13 @@ def main(argv=None):
                                 probes=Probes(_smoothed(probes.faces, sigma), probes.owner))
         labels.append(f"crops smoothed, sigma {sigma:g} px")
         assessments.append(assess(smoothed, used, probe_samples)[0])
+        print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
+              flush=True)
+    if args.texture_copies:
+        copied, _, _, _ = run([BASE], np.ones(len(train)),
+                              copies=texture_copies(faces[used_index], used_index))
+        labels.append("+ noisy and blurred copies")
+        assessments.append(assess(copied, used, probe_samples)[0])
         print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
               flush=True)
     if args.json:

@@ -77,6 +77,23 @@ class Probes:
     owner: np.ndarray
 
 
+@dataclass(frozen=True)
+class TrainingCopies:
+    """Extra faces a search trains on and never scores: altered copies of training faces (a
+    lever to measure), each in the training rows of every fold whose training set holds its
+    person, with its owner's label and weight.
+
+    Attributes
+    ----------
+    faces : ndarray of shape (m, FACE_SIZE, FACE_SIZE)
+    owner : ndarray of int, shape (m,)
+        The index, among the search's faces, of the face it is a copy of.
+    """
+
+    faces: np.ndarray
+    owner: np.ndarray
+
+
 @dataclass
 class SearchResult:
     """Grouped cross-validated accuracy of each candidate.
@@ -173,7 +190,8 @@ class SearchResult:
 
 def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
                 max_samples: int | None = None, n_splits: int = 3, n_jobs: int = 2,
-                mirror_average: bool = True, probes: Probes | None = None) -> SearchResult:
+                mirror_average: bool = True, probes: Probes | None = None,
+                copies: TrainingCopies | None = None) -> SearchResult:
     """Grouped ``n_splits``-fold CV of every candidate on a subsample of whole people.
 
     Each channel's features are computed once, and each channel's PCA is fitted once per fold
@@ -181,7 +199,8 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     the leading codes, scaled by ``code_scale`` of their own variances), so a candidate costs
     its SVM fits alone. Test faces are scored as served (``facegender.model.average_mirrors``):
     the decision values of a face and of its mirror image, averaged. ``probes`` ride along as
-    extra test rows of the fold that holds their owner: never in a PCA or SVM fit.
+    extra test rows of the fold that holds their owner: never in a PCA or SVM fit; ``copies``
+    are extra training rows of the folds that train on their owner: never scored.
     ``weights`` are the faces' sample weights, shape (n,), or one row of them for each
     candidate, shape (n_candidates, n).
     """
@@ -191,14 +210,20 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     n = len(index)
     folds = list(GroupKFold(n_splits=n_splits).split(faces, y, groups))
     probe_index = np.zeros(0, dtype=int)
+    row_owner = np.arange(n)
     if probes is not None:
-        position = np.full(int(max(index.max(), probes.owner.max())) + 1, -1)
-        position[index] = np.arange(n)
-        probe_index = np.flatnonzero(position[probes.owner] >= 0)
-        owner = position[probes.owner[probe_index]]
+        probe_index, owner = _rows_with_used_owner(index, probes.owner)
         faces = np.concatenate([faces, probes.faces[probe_index]])
         folds = [(train, np.concatenate([test, n + np.flatnonzero(np.isin(owner, test))]))
                  for train, test in folds]
+        row_owner = np.concatenate([row_owner, owner])
+    if copies is not None:
+        copy_index, owner = _rows_with_used_owner(index, copies.owner)
+        start = len(faces)
+        faces = np.concatenate([faces, copies.faces[copy_index]])
+        folds = [(np.concatenate([train, start + np.flatnonzero(np.isin(owner, train))]), test)
+                 for train, test in folds]
+        row_owner = np.concatenate([row_owner, owner])
     sizes: dict[Channel, int] = {}
     for candidate in candidates:
         for spec in candidate.channels:
@@ -211,7 +236,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: fitted[s.channel, f]
                                                 for s in candidates[i].channels},
-                                y, weights[i], folds[f], mirror_average)
+                                y[row_owner], weights[i][row_owner], folds[f], mirror_average)
         for i, f in jobs)
     accuracy = np.zeros((len(candidates), n_splits))
     decisions = np.zeros((len(candidates), n + len(probe_index)))
@@ -236,6 +261,15 @@ def _fit_and_score(candidate: Candidate, fold: dict[Channel, FoldChannel], y, we
     served = [codes(test)] + ([codes(test, mirrored_faces=True)] if mirror_average else [])
     decision = average_mirrors(svm.decision_function(np.vstack(served)), mirror_average)
     return decision, len(svm.support_)
+
+
+def _rows_with_used_owner(index: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The extra faces whose owner (a row of all faces) the search uses (``index``), and each
+    one's owner's position among the used faces."""
+    position = np.full(int(max(index.max(), owner.max())) + 1, -1)
+    position[index] = np.arange(len(index))
+    rows = np.flatnonzero(position[owner] >= 0)
+    return rows, position[owner[rows]]
 
 
 def _subsample_by_group(groups: np.ndarray, max_samples: int | None) -> np.ndarray:

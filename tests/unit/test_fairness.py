@@ -178,3 +178,20 @@ def test_the_fair_search_adds_each_weighting_of_the_first_choice_and_assesses_al
     assert len(fair.assessments) == 3 and fair.chosen in (0, 1, 2)
     assert fair.threshold == 0.0  # no probes: the SVM's own boundary
     assert fair.card()["chosen"] == fair.labels[fair.chosen]
+
+
+def test_texture_copies_are_a_noisy_and_a_blurred_crop_of_each_face_owned_by_it():
+    from training.fairness_ablation import texture_copies
+
+    yy, xx = np.mgrid[0:100, 0:100]
+    faces = np.stack([(0.3 + 0.4 * (xx > 50 + k)).astype(np.float32) for k in range(3)])
+    copies = texture_copies(faces, np.array([7, 8, 9]))
+
+    np.testing.assert_array_equal(copies.owner, [7, 8, 9, 7, 8, 9])
+    noisy, blurred = copies.faces[:3], copies.faces[3:]
+    assert copies.faces.dtype == np.float32
+    assert copies.faces.min() >= 0 and copies.faces.max() <= 1
+    np.testing.assert_allclose(noisy.std(axis=(1, 2)), faces.std(axis=(1, 2)), rtol=0.1)
+    assert 9.2 < 255 * np.abs(noisy - faces).mean() < 9.9  # sigma 12 grey levels: 12 * 0.80
+    edge = np.abs(np.diff(blurred, axis=2)).max(axis=(1, 2))
+    assert np.all(edge < 0.4 / 3) and np.allclose(blurred.mean(axis=(1, 2)), faces.mean(axis=(1, 2)))
