@@ -11,7 +11,7 @@ import sys
 from tests.support.paths import REPO_ROOT
 
 ALL = ["pipeline", "api", "runtime", "site", "explain", "collection", "s3batch"]
-ON_REQUEST = ["detection"]
+ON_REQUEST = ["detection", "coarse_to_fine"]
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,7 @@
 :func:`build_union` is the one definition, the ``FeatureUnion`` the served model is fitted
 with; ``facegender.model.ChannelProjection`` repeats its ``transform`` in numpy. The grouped
 search (``training.search``) takes its codes from the same transformers (:func:`fitted_union`,
-:func:`projected_codes`), fitted once per fold on cached features.
+:func:`projected_codes`), fitted once per fold on cached features (``training.folds``).
 """
 
 from __future__ import annotations

@@ -266,6 +266,8 @@ def _fit_and_score(candidate: Candidate, fold: dict[Channel, FoldChannel], y, we
 def _rows_with_used_owner(index: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The extra faces whose owner (a row of all faces) the search uses (``index``), and each
     one's owner's position among the used faces."""
+    if len(owner) == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     position = np.full(int(max(index.max(), owner.max())) + 1, -1)
     position[index] = np.arange(len(index))
     rows = np.flatnonzero(position[owner] >= 0)

@@ -14,7 +14,7 @@ from training.codespace import ChannelSpec, build_union
 from training.fit import TrainedModel
 from training.folds import cached_features, fit_folds, fold_codes
 from training.recipes import HOG, PIXELS
-from training.search import Candidate, TrainingCopies, build_svm, grid_search
+from training.search import Candidate, Probes, TrainingCopies, build_svm, grid_search
 
 #: Every way a channel's codes are scaled: whitened, one shared scale, a weight.
 CANDIDATE = Candidate((ChannelSpec(PIXELS, 12), ChannelSpec(HOG, 8, weight=0.7, whiten=False)),
@@ -76,23 +76,37 @@ def test_a_fold_decisions_are_those_of_the_pipeline_fitted_on_that_fold(people, 
 
 
 def test_training_copies_join_the_folds_that_train_on_their_person_and_are_never_scored(people):
-    """A copy (here a blurred one of every face) is a training row, with its owner's label and
-    weight, of each fold whose training set holds its owner; never a test row or a decision."""
+    """A copy (here a blurred one of some faces, in shuffled order) is a training row, with its
+    owner's label and weight, of each fold whose training set holds its owner; never a test row
+    or a decision. Probes and a subsample of people ride along, so a copy's row, its owner's row
+    among all faces and its owner's position among the used faces are three different numbers."""
     faces, y, groups, weights = people
     blurred = np.stack([cv2.GaussianBlur(face, (0, 0), 2) for face in faces])
-    copies = TrainingCopies(blurred, np.arange(len(faces)))
+    owner = np.arange(len(faces))[::-3]
+    copies = TrainingCopies(blurred[owner], owner)
+    probes = Probes(faces[1::4][::-1] * 0.9, np.arange(len(faces))[1::4][::-1])
     search = grid_search(faces, y, groups, weights, [CANDIDATE], n_splits=SPLITS, n_jobs=1,
-                         copies=copies)
+                         max_samples=40, probes=probes, copies=copies)
+    used = search.index
+    assert 0 < len(used) < len(faces) and search.decisions.shape == (1, len(used))
 
-    assert search.decisions.shape == (1, len(faces))
-    for train, test in GroupKFold(n_splits=SPLITS).split(faces, y, groups):
+    position = {face: i for i, face in enumerate(used)}
+    copied = np.array([position.get(face, -1) for face in owner])
+    probed = np.array([position.get(face, -1) for face in probes.owner])
+    for train, test in GroupKFold(n_splits=SPLITS).split(used, y[used], groups[used]):
+        extra = np.flatnonzero(np.isin(copied, train))
+        rows = np.concatenate([used[train], owner[extra]])
         pipeline = Pipeline([("channels", build_union(CANDIDATE.channels)),
                              ("svm", build_svm(CANDIDATE))])
-        pipeline.fit(flat(np.concatenate([faces[train], blurred[train]])),
-                     np.concatenate([y[train], y[train]]),
-                     svm__sample_weight=np.concatenate([weights[train], weights[train]]))
+        pipeline.fit(flat(np.concatenate([faces[used[train]], blurred[owner[extra]]])), y[rows],
+                     svm__sample_weight=weights[rows])
         served = TrainedModel(pipeline, (0.0, 0.0), True, ("female", "male"), CANDIDATE)
         # The search's float32 features move libsvm's stopping point by up to 5e-4 here; copies
         # left out, or trained on in the fold that scores their person, move it by 0.08-0.28.
-        np.testing.assert_allclose(search.decisions[0, test], served.decision(faces[test]),
+        np.testing.assert_allclose(search.decisions[0, test], served.decision(faces[used[test]]),
                                    rtol=0, atol=2e-3)
+        scored = np.flatnonzero(np.isin(probed, test))
+        assert len(scored) > 0
+        np.testing.assert_allclose(
+            search.probe_decisions[0, np.searchsorted(search.probe_index, scored)],
+            served.decision(probes.faces[scored]), rtol=0, atol=2e-3)
