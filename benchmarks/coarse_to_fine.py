@@ -6,7 +6,8 @@ photo), makes the bundled model's detection copy of each, and times, one thread,
 median of 3 runs a photo:
 
 * ``full``: the first upright pass as served (frontal cascade, its scale factor, neighbours and
-  smallest face ``s``);
+  smallest face ``s``; without the served pass's ``min_weight`` filter, which changes which
+  boxes count, not the work);
 * ``coarse to fine``: the same cascade at full resolution for faces from ``s`` to ``BAND x s``
   only, plus a half-size copy (area averaging) for faces from ``2s`` up, whose boxes are doubled;
   a coarse box that overlaps a fine one (IoU > 0.3) is the same face.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -66,12 +67,6 @@ def _iou(a, b) -> float:
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def _timed(fn, *args) -> tuple[float, np.ndarray]:
-    start = time.perf_counter()
-    out = fn(*args)
-    return 1000 * (time.perf_counter() - start), out
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.coarse_to_fine")
     parser.add_argument("--per-dataset", type=int, default=40)
@@ -80,9 +75,11 @@ def main(argv=None) -> dict:
     from facegender.haar import detection_copy
     from facegender.imaging import decode_image
     from facegender.model import FaceModel
+    from facegender.service import use_one_thread_per_request
     from facegender.settings import get_settings
+    from facegender.telemetry import stage
 
-    cv2.setNumThreads(1)
+    use_one_thread_per_request()
     if not (DATA / "faces").exists():
         print(f"coarse_to_fine: skipped, no dataset at {DATA}")
         return {}
@@ -92,15 +89,14 @@ def main(argv=None) -> dict:
     for name, paths in photos(DATA, args.per_dataset).items():
         ratios, full_faces, c2f_faces, kept = [], 0, 0, 0
         for path in paths:
-            with open(path, "rb") as handle:
-                gray = decode_image(handle.read(), max_bytes=50_000_000).pixels
-            image = detection_copy(gray, params).image
-            times, boxes = {"full": [], "c2f": []}, {}
+            image = detection_copy(decode_image(Path(path).read_bytes()).pixels, params).image
+            times, boxes, timing = {"full": [], "c2f": []}, {}, {}
             for round_ in range(ROUNDS):
                 order = (("full", full_pass), ("c2f", coarse_to_fine))
                 for key, fn in order[::1 if round_ % 2 == 0 else -1]:
-                    elapsed, boxes[key] = _timed(fn, image, cascade, params)
-                    times[key].append(elapsed)
+                    with stage(key, timing):
+                        boxes[key] = fn(image, cascade, params)
+                    times[key].append(timing[key])
             full, c2f = boxes["full"], boxes["c2f"]
             ratios.append(median(times["c2f"]) / median(times["full"]))
             full_faces += len(full)

@@ -232,13 +232,12 @@ def stages(sets: dict[str, list[str]]) -> dict:
     """Where ours spends a photo, in this process on one thread, stage by stage in turn per
     photo: decode, the detection copy, the first frontal pass, every pass (detect_faces), and
     the whole request (classify). Medians per set, in ms."""
-    import time
-
     from facegender.cascades import shared_cascades
     from facegender.detection import detect_faces
     from facegender.haar import detection_copy, upright_passes
     from facegender.imaging import decode_image
     from facegender.service import FaceService, use_one_thread_per_request
+    from facegender.telemetry import stage
 
     use_one_thread_per_request()
     service = FaceService.load()
@@ -256,14 +255,14 @@ def stages(sets: dict[str, list[str]]) -> dict:
             "request": lambda data, gray: service.classify(data),
         }
         for set_name, paths in sets.items():
-            spent = {name: [] for name in steps}
+            spent, timing = {name: [] for name in steps}, {}
             for path in paths:
                 data = Path(path).read_bytes()
                 gray = decode_image(data).pixels
                 for name, step in steps.items():
-                    began = time.perf_counter()
-                    step(data, gray)
-                    spent[name].append((time.perf_counter() - began) * 1000)
+                    with stage(name, timing):
+                        step(data, gray)
+                    spent[name].append(timing[name])
             for name, values in spent.items():
                 out[f"{set_name}: {name} ms p50"] = round(median(values), 1)
     return out

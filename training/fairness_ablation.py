@@ -80,8 +80,7 @@ def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> Train
     rng = np.random.default_rng(seed)
     noise = rng.normal(0.0, NOISE_SIGMA / 255.0, faces.shape).astype(np.float32)
     noisy = np.clip(np.rint((faces + noise) * 255.0), 0, 255) / np.float32(255.0)
-    sigma = BLUR_FRACTION * faces.shape[-1]
-    blurred = gaussian_filter(faces, sigma=(0, sigma, sigma), mode="nearest")
+    blurred = _smoothed(faces, BLUR_FRACTION * faces.shape[-1])
     return TrainingCopies(np.concatenate([noisy, blurred]).astype(np.float32, copy=False),
                           np.concatenate([owner, owner]))
 

@@ -21,11 +21,15 @@ from facegender.preprocessing import mirror
 from .codespace import ChannelPCA, ChannelSpec, fitted_union, projected_codes
 
 
-def cached_features(faces, channels: Sequence[Channel], n_jobs: int) -> dict:
+def cached_features(faces, channels: Sequence[Channel], n_jobs: int,
+                    mirrored_rows: int | None = None) -> dict:
     """Each channel's features of every face and of its mirror image, as float32:
-    ``{channel: (plain, mirrored)}``, each of shape (n, the channel's size)."""
+    ``{channel: (plain, mirrored)}`` of shapes (n, the channel's size) and (``mirrored_rows``,
+    the channel's size). Only the first ``mirrored_rows`` faces (default: all) are mirrored:
+    the ones a search scores; faces it only trains on never need their mirror image."""
     return dict(zip(channels, Parallel(n_jobs=n_jobs)(
-        delayed(_features_and_mirrored)(faces, channel) for channel in channels)))
+        delayed(_features_and_mirrored)(faces, channel, mirrored_rows)
+        for channel in channels)))
 
 
 def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.ndarray],
@@ -39,10 +43,11 @@ def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.nda
         for channel, f in pairs)))
 
 
-def _features_and_mirrored(faces, channel: Channel):
-    """A channel's features of every face and of its mirror image, as float32."""
+def _features_and_mirrored(faces, channel: Channel, mirrored_rows: int | None):
+    """A channel's features of every face, and of the first ``mirrored_rows`` mirrored, as
+    float32."""
     return (channel.extract(faces).astype(np.float32),
-            channel.extract(mirror(faces)).astype(np.float32))
+            channel.extract(mirror(faces[:mirrored_rows])).astype(np.float32))
 
 
 @dataclass(frozen=True)

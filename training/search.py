@@ -61,37 +61,31 @@ def build_svm(candidate: Candidate) -> SVC:
 
 
 @dataclass(frozen=True)
-class Probes:
+class ExtraFaces:
+    """Faces a search holds beside its own, each belonging to one of them: it goes into the
+    fold of its owner's person, with its owner's label and weight.
+
+    Attributes
+    ----------
+    faces : ndarray of shape (m, FACE_SIZE, FACE_SIZE)
+    owner : ndarray of int, shape (m,)
+        The index, among the search's faces, of the face it belongs to.
+    """
+
+    faces: np.ndarray
+    owner: np.ndarray
+
+
+class Probes(ExtraFaces):
     """Extra faces a search scores out of fold and never trains on: degraded copies of
     training photos (``training.degrade``), each scored by the fold model that did not see
-    its person.
-
-    Attributes
-    ----------
-    faces : ndarray of shape (m, FACE_SIZE, FACE_SIZE)
-    owner : ndarray of int, shape (m,)
-        The index, among the search's faces, of the clean face of the same photo.
-    """
-
-    faces: np.ndarray
-    owner: np.ndarray
+    its person; ``owner`` is the clean face of the same photo."""
 
 
-@dataclass(frozen=True)
-class TrainingCopies:
+class TrainingCopies(ExtraFaces):
     """Extra faces a search trains on and never scores: altered copies of training faces (a
     lever to measure), each in the training rows of every fold whose training set holds its
-    person, with its owner's label and weight.
-
-    Attributes
-    ----------
-    faces : ndarray of shape (m, FACE_SIZE, FACE_SIZE)
-    owner : ndarray of int, shape (m,)
-        The index, among the search's faces, of the face it is a copy of.
-    """
-
-    faces: np.ndarray
-    owner: np.ndarray
+    person; ``owner`` is the face it is a copy of."""
 
 
 @dataclass
@@ -217,6 +211,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
         folds = [(train, np.concatenate([test, n + np.flatnonzero(np.isin(owner, test))]))
                  for train, test in folds]
         row_owner = np.concatenate([row_owner, owner])
+    scored = len(faces)  # the rows scored; copies, after them, are never mirrored
     if copies is not None:
         copy_index, owner = _rows_with_used_owner(index, copies.owner)
         start = len(faces)
@@ -228,7 +223,7 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     for candidate in candidates:
         for spec in candidate.channels:
             sizes[spec.channel] = max(sizes.get(spec.channel, 0), spec.n_components)
-    features = cached_features(faces, sizes, n_jobs)
+    features = cached_features(faces, sizes, n_jobs, mirrored_rows=scored)
     del faces
     fitted = fit_folds(features, sizes, [train for train, _ in folds], n_jobs)
     del features
