@@ -74,8 +74,9 @@ def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> Train
     strengths, applied to the 100x100 crop after its CLAHE rather than to the photo before
     detection, as the probes are: a cheap first test of the lever, not copies the served path
     would make. With them a search holds three times the rows: on all 30,000 faces its
-    features alone would be about 14 GB, so use ``--samples`` (12,000 faces: 7.4 GB in use at
-    the peak, 32 minutes from a cold crop cache on 2 cores).
+    features alone would be about 9 GB (14 GB before only the scored rows were mirrored), so
+    use ``--samples`` (12,000 faces: 7.4 GB in use at the peak, 32 minutes from a cold crop
+    cache on 2 cores, measured before that change).
     """
     rng = np.random.default_rng(seed)
     noise = rng.normal(0.0, NOISE_SIGMA / 255.0, faces.shape).astype(np.float32)
