@@ -9,7 +9,7 @@ search (``training.search``) takes its codes from the same transformers (:func:`
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -35,9 +35,15 @@ class ChannelSpec:
     whiten: bool = True
 
     def describe(self) -> str:
+        """E.g. ``lbp (grid 6, radius 4) 150 unwhitened``: parameters only where they differ
+        from the channel's defaults."""
         weight = "" if self.weight == 1.0 else f" x{self.weight:g}"
         whiten = "" if self.whiten else " unwhitened"
-        return f"{self.channel.name} {self.n_components}{whiten}{weight}"
+        changed = [f"{f.name.replace('_', ' ')} {getattr(self.channel.params, f.name)}"
+                   for f in fields(self.channel.params)
+                   if getattr(self.channel.params, f.name) != f.default]
+        params = f" ({', '.join(changed)})" if changed else ""
+        return f"{self.channel.name}{params} {self.n_components}{whiten}{weight}"
 
 
 def code_scale(explained_variance: np.ndarray, whiten: bool) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from facegender.features import Channel, LbpParams
 from facegender.preprocessing import FACE_SIZE, mirror
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
@@ -110,3 +111,10 @@ def test_training_copies_join_the_folds_that_train_on_their_person_and_are_never
         np.testing.assert_allclose(
             search.probe_decisions[0, np.searchsorted(search.probe_index, scored)],
             served.decision(probes.faces[scored]), rtol=0, atol=2e-3)
+
+
+def test_a_candidate_names_the_channel_parameters_that_differ_from_the_defaults():
+    served = Candidate((ChannelSpec(PIXELS, 150, whiten=False),), 3.0, 1.2)
+    coarse = Candidate((ChannelSpec(Channel("lbp", LbpParams(grid=6, radius=4)), 150),), 3.0, 1.2)
+    assert served.describe() == "pixels 150 unwhitened, C 3, gamma 1.2/d"
+    assert coarse.describe() == "lbp (grid 6, radius 4) 150, C 3, gamma 1.2/d"
