@@ -1,26 +1,37 @@
 """Ablation of the fairness levers with grouped cross-validation (issue: women read as men).
 
 ``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]
-[--celeba-women-weight 0.5] [--smooth 1,2] [--texture-copies]`` crops the
-training split with the served preprocessing (the cache ``make train`` fills), makes the
-degraded probes (``training.fairness``), then runs:
+[--celeba-women-weight 0.5] [--smooth 1,2] [--texture-copies] [--served-copies] [--scales]
+[--age-confound] [--people-seed N]`` crops the training split with the served preprocessing
+(the cache ``make train`` fills), makes the degraded probes (``training.fairness``), then runs
+the levers of ``training.fairness_levers``:
 
 1. the served candidate unweighted (the reference);
 2. the same candidate with misread-group weights of each strength, computed from the
    reference's out-of-fold errors, and with CelebA's women weighted by
    ``--celeba-women-weight`` (the "retouched = female" cue; 1 leaves this variant out);
-
+   with ``--age-confound``, two weightings that ask whether the clean age gap (older women
+   read as men, teenage boys as women) is CelebA's, whose women are young and men older
+   (UTKFace's training split has as many women as men in every age band): "UTKFace alone"
+   weighs CelebA's faces at 0.001, and "CelebA balanced by apparent age"
+   (``apparent_age_weights``) gives its women and men the same weight in each sixth of
+   their apparent age;
 3. with ``--smooth``, the reference candidate on crops smoothed by a Gaussian of each sigma
    (pixels) before every channel, training faces and probes alike: does the model still read
    skin texture (noise as male, blur as female) when the fine texture is gone?
 4. with ``--texture-copies``, the reference candidate trained with a noisy and a blurred copy
-   of each training crop, both with its label (:func:`texture_copies`), so that neither grain
-   nor smoothness goes with one gender; scored on the clean faces and the probes as before.
+   of each training crop, both with its label (``texture_copies``), so that neither grain nor
+   smoothness goes with one gender; with ``--served-copies``, one copy of each photo instead,
+   noisy or blurred at random, made the served way (``served_texture_copies``);
+5. with ``--scales``, each channel alone (which one carries the clean age gap?) and the
+   served channels with HOG and LBP at coarser scales (16 px cells, LBP radius 4, and two LBP
+   neighbours), which see hair and face shape more than skin texture;
 
-all on the same faces and folds. Each line: the fair threshold (equal women's and men's
-recall on the degraded probes), accuracy at 0 and at that threshold with its paired
-difference from the reference, UTKFace 13+ accuracy, the worst group's recall, the largest
-female-minus-male gap of a race or age band, and the probes' women's / men's recall.
+all on the same faces and folds; ``--people-seed`` draws another sample of people (and
+folds) than the search's own. Each line: the fair threshold (equal women's and men's recall
+on the degraded probes), accuracy at that threshold with its paired difference from the
+reference, the worst group's recall, the largest female-minus-male gap of a race or age
+band, the gap of each age band, and the probes' women's / men's recall.
 """
 
 from __future__ import annotations
@@ -32,58 +43,38 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Memory
-from scipy.ndimage import gaussian_filter
 
 from .crops import dataset_faces_and_framings, found
-from .data import data_root, load_split
+from .data import REPO_ROOT, data_root, load_split
 from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
-from .data import REPO_ROOT
-from .degrade import BLUR_FRACTION, NOISE_SIGMA
-from .search import Candidate, Probes, TrainingCopies, grid_search
-from .recipes import IMPROVED, SERVED_CHANNELS
-
-BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)
+from .fairness_levers import (
+    BASE,
+    apparent_age_weights,
+    scale_candidates,
+    served_texture_copies,
+    smoothed,
+    texture_copies,
+)
+from .recipes import IMPROVED
+from .search import Probes, grid_search
 
 
 def _line(label, a, reference, probe_samples, probe_names) -> str:
     diff = reference.right.astype(float) - a.right
-    gaps = [(g, p) for fam in ("race x gender", "age x gender") for g, p in a.table["gaps"][fam].items()]
+    gaps = [(g, p) for fam in ("race x gender", "age x gender")
+            for g, p in a.table["gaps"][fam].items()]
     worst_gap = min(gaps, key=lambda item: item[1])
     probe = {}
     for name in sorted(set(probe_names)):
         mask = probe_names == name
         probe[name] = "/".join(f"{100 * a.probe_right[mask & (probe_samples.y == i)].mean():.0f}"
                                for i in (0, 1))
+    ages = " ".join(f"{g} {p:+.0f}" for g, p in a.table["gaps"]["age x gender"].items())
     return (f"{label:34s} t {a.threshold:+.3f} | acc {100 * a.accuracy:.2f} "
             f"({-100 * diff.mean():+.2f} +- {100 * diff.std() / np.sqrt(len(diff)):.2f}) | "
             f"worst {a.worst_group} {100 * a.worst_recall:.1f} | "
-            f"f-m {worst_gap[0]} {worst_gap[1]:+.1f} | probes f/m " + " ".join(
+            f"f-m {worst_gap[0]} {worst_gap[1]:+.1f} | ages f-m {ages} | probes f/m " + " ".join(
                 f"{k} {v}" for k, v in probe.items()))
-
-
-def _smoothed(faces: np.ndarray, sigma: float) -> np.ndarray:
-    """Each crop blurred by a Gaussian of ``sigma`` pixels (the mirror of a smoothed crop is the
-    smoothed mirror, so mirror averaging is unchanged)."""
-    return gaussian_filter(faces, sigma=(0, sigma, sigma), mode="nearest")
-
-
-def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> TrainingCopies:
-    """A noisy and a blurred copy of each crop (``owner``: the crops' rows among all faces).
-
-    The stress test's ``noise`` (quantised to grey levels, as crops are) and ``blur`` at their
-    strengths, applied to the 100x100 crop after its CLAHE rather than to the photo before
-    detection, as the probes are: a cheap first test of the lever, not copies the served path
-    would make. With them a search holds three times the rows: on all 30,000 faces its
-    features alone would be about 9 GB (14 GB before only the scored rows were mirrored), so
-    use ``--samples`` (12,000 faces: 7.4 GB in use at the peak, 32 minutes from a cold crop
-    cache on 2 cores, measured before that change).
-    """
-    rng = np.random.default_rng(seed)
-    noise = rng.normal(0.0, NOISE_SIGMA / 255.0, faces.shape).astype(np.float32)
-    noisy = np.clip(np.rint((faces + noise) * 255.0), 0, 255) / np.float32(255.0)
-    blurred = _smoothed(faces, BLUR_FRACTION * faces.shape[-1])
-    return TrainingCopies(np.concatenate([noisy, blurred]).astype(np.float32, copy=False),
-                          np.concatenate([owner, owner]))
 
 
 def main(argv=None):
@@ -100,6 +91,15 @@ def main(argv=None):
     parser.add_argument("--texture-copies", action="store_true",
                         help="also train the reference with a noisy and a blurred copy of "
                              "each training crop")
+    parser.add_argument("--served-copies", action="store_true",
+                        help="also train the reference with one noisy or blurred copy of each "
+                             "training photo, through detection")
+    parser.add_argument("--scales", action="store_true",
+                        help="also each channel alone and HOG/LBP at coarser scales")
+    parser.add_argument("--age-confound", action="store_true",
+                        help="also UTKFace alone, and CelebA balanced by apparent age")
+    parser.add_argument("--people-seed", type=int, default=0,
+                        help="another sample of people and folds than the search's (0: its own)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="write every table here")
     args = parser.parse_args(argv)
@@ -115,9 +115,13 @@ def main(argv=None):
                                           IMPROVED.preprocessing, memory=memory,
                                           n_jobs=args.jobs)
     samples = args.samples or None
+    people = train.group
+    if args.people_seed:
+        _, person = np.unique(train.group, return_inverse=True)
+        people = np.random.default_rng(args.people_seed).permutation(person.max() + 1)[person]
 
     def run(candidates, weights, faces=faces, probes=probes, copies=None):
-        search = grid_search(faces, train.y, train.group, weights, candidates,
+        search = grid_search(faces, train.y, people, weights, candidates,
                              max_samples=samples, n_jobs=args.jobs, probes=probes,
                              copies=copies)
         used = train.subset(search.index)
@@ -147,6 +151,10 @@ def main(argv=None):
         w = full_weights.copy()
         w[(train.dataset == "celeba") & (train.y == 0)] = args.celeba_women_weight
         variants.append((f"CelebA women x{args.celeba_women_weight:g}", w / w.mean()))
+    if args.age_confound:
+        w = np.where(train.dataset == "celeba", 1e-3, 1.0)
+        variants.append(("UTKFace alone", w / w.mean()))
+        variants.append(("CelebA balanced by apparent age", apparent_age_weights(faces, train)))
     if variants:
         weighted, _, _, _ = run([BASE] * len(variants), np.array([w for _, w in variants]))
         search = search.extended(weighted)
@@ -157,10 +165,10 @@ def main(argv=None):
     labels = ["reference"] + [label for label, _ in variants]
     print(f"\nchosen by the worst group within one paired SE: {labels[chosen]}")
     for sigma in [float(s) for s in args.smooth.split(",") if s]:
-        smoothed, _, _, _ = run([BASE], np.ones(len(train)), faces=_smoothed(faces, sigma),
-                                probes=Probes(_smoothed(probes.faces, sigma), probes.owner))
+        on_smoothed, _, _, _ = run([BASE], np.ones(len(train)), faces=smoothed(faces, sigma),
+                                   probes=Probes(smoothed(probes.faces, sigma), probes.owner))
         labels.append(f"crops smoothed, sigma {sigma:g} px")
-        assessments.append(assess(smoothed, used, probe_samples)[0])
+        assessments.append(assess(on_smoothed, used, probe_samples)[0])
         print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
               flush=True)
     if args.texture_copies:
@@ -170,6 +178,21 @@ def main(argv=None):
         assessments.append(assess(copied, used, probe_samples)[0])
         print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
               flush=True)
+    if args.served_copies:
+        copies = served_texture_copies(train, used_index, framings[:, 2], memory=memory,
+                                       n_jobs=args.jobs)
+        copied, _, _, _ = run([BASE], np.ones(len(train)), copies=copies)
+        labels.append("+ one served copy, noisy or blurred")
+        assessments.append(assess(copied, used, probe_samples)[0])
+        print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
+              flush=True)
+    if args.scales:
+        named = scale_candidates()
+        scaled, _, _, _ = run([c for _, c in named], np.ones(len(train)))
+        for (label, _), a in zip(named, assess(scaled, used, probe_samples)):
+            labels.append(label)
+            assessments.append(a)
+            print(_line(label, a, reference, probe_samples, probe_names), flush=True)
     if args.json:
         args.json.write_text(json.dumps({label: {"threshold": a.threshold,
                                                   "accuracy": a.accuracy, "table": a.table}

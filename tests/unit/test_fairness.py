@@ -181,7 +181,7 @@ def test_the_fair_search_adds_each_weighting_of_the_first_choice_and_assesses_al
 
 
 def test_texture_copies_are_a_noisy_and_a_blurred_crop_of_each_face_owned_by_it():
-    from training.fairness_ablation import texture_copies
+    from training.fairness_levers import texture_copies
 
     yy, xx = np.mgrid[0:100, 0:100]
     faces = np.stack([(0.3 + 0.4 * (xx > 50 + k)).astype(np.float32) for k in range(3)])
