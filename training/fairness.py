@@ -23,8 +23,8 @@ from .crops import degraded_faces, found
 from .data import CLASSES, Samples
 from .degrade import DEGRADATIONS
 from .fit import sample_weights
-from .search import Probes, SearchResult, grid_search
 from .groups import ADULT_AGE, equal_recall_threshold, group_table
+from .search import Probes, SearchResult, grid_search
 
 #: Photos per dataset and gender whose degraded copies probe every candidate.
 PROBE_PHOTOS = 300
@@ -64,15 +64,28 @@ def make_probes(samples: Samples, photos: np.ndarray, face_widths: np.ndarray, p
     Returns the probes whose degraded copy still has a face (``owner`` indexes ``samples``)
     and, for each, the degradation's name.
     """
+    faces, owners, names = degraded_copies(samples, {name: photos for name in DEGRADATIONS},
+                                           face_widths, preprocessing, memory=memory,
+                                           n_jobs=n_jobs, desc="probes")
+    return Probes(faces, owners), names
+
+
+def degraded_copies(samples: Samples, rows_by_name: dict[str, np.ndarray],
+                    face_widths: np.ndarray, preprocessing, *, memory, n_jobs: int = 2,
+                    desc: str = "degraded") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The photos ``rows_by_name[name]`` (rows of ``samples``) degraded by each ``name``
+    before detection (``training.degrade``, with their clean faces' ``face_widths``), then
+    detected, aligned, cropped and normalised by the served path: the crops whose copy still
+    has a face, each one's row of ``samples`` (its owner) and its degradation's name."""
     faces, owners, names = [], [], []
-    for name in DEGRADATIONS:
-        crops = degraded_faces(samples.paths[photos], face_widths[photos], name, preprocessing,
-                               memory=memory, n_jobs=n_jobs, desc=f"probes {name}")
+    for name, rows in rows_by_name.items():
+        crops = degraded_faces(samples.paths[rows], face_widths[rows], name, preprocessing,
+                               memory=memory, n_jobs=n_jobs, desc=f"{desc} {name}")
         has_face = found(crops)
         faces.append(crops[has_face])
-        owners.append(photos[has_face])
+        owners.append(rows[has_face])
         names += [name] * int(has_face.sum())
-    return Probes(np.concatenate(faces), np.concatenate(owners)), np.array(names)
+    return np.concatenate(faces), np.concatenate(owners), np.array(names)
 
 
 def misread_weights(samples: Samples, right: np.ndarray, strength: float) -> np.ndarray:

@@ -13,7 +13,9 @@ the levers of ``training.fairness_levers``:
    with ``--age-confound``, two weightings that ask whether the clean age gap (older women
    read as men, teenage boys as women) is CelebA's, whose women are young and men older
    (UTKFace's training split has as many women as men in every age band): "UTKFace alone"
-   weighs CelebA's faces at 0.001, and "CelebA balanced by apparent age"
+   weighs CelebA's faces at 0.001 (its faces still fit each fold's PCA, and, weights being
+   scaled to mean 1, UTKFace's weigh about 2: its C is in effect 6 against 3; v2's grid
+   found C 3 and 10 tied), and "CelebA balanced by apparent age"
    (``apparent_age_weights``) gives its women and men the same weight in each sixth of
    their apparent age;
 3. with ``--smooth``, the reference candidate on crops smoothed by a Gaussian of each sigma
@@ -24,14 +26,16 @@ the levers of ``training.fairness_levers``:
    smoothness goes with one gender; with ``--served-copies``, one copy of each photo instead,
    noisy or blurred at random, made the served way (``served_texture_copies``);
 5. with ``--scales``, each channel alone (which one carries the clean age gap?) and the
-   served channels with HOG and LBP at coarser scales (16 px cells, LBP radius 4, and two LBP
-   neighbours), which see hair and face shape more than skin texture;
+   served channels with HOG of 16 px cells, LBP of radius 4 on 16 px and on 11 px cells, LBP
+   of radius 6, and both coarse: coarser scales see hair and face shape more than skin
+   texture;
 
 all on the same faces and folds; ``--people-seed`` draws another sample of people (and
-folds) than the search's own. Each line: the fair threshold (equal women's and men's recall
-on the degraded probes), accuracy at that threshold with its paired difference from the
-reference, the worst group's recall, the largest female-minus-male gap of a race or age
-band, the gap of each age band, and the probes' women's / men's recall.
+folds) than the search's own, by relabelling the people. Each line: the fair threshold
+(equal women's and men's recall on the degraded probes), accuracy at that threshold with its
+paired difference from the reference, the worst group's recall, the most negative
+female-minus-male gap of a race or age band, the gap of each age band, and the probes'
+women's / men's recall.
 """
 
 from __future__ import annotations
@@ -154,7 +158,9 @@ def main(argv=None):
     if args.age_confound:
         w = np.where(train.dataset == "celeba", 1e-3, 1.0)
         variants.append(("UTKFace alone", w / w.mean()))
-        variants.append(("CelebA balanced by apparent age", apparent_age_weights(faces, train)))
+        weights, said = apparent_age_weights(faces, train)
+        print(said)
+        variants.append(("CelebA balanced by apparent age", weights))
     if variants:
         weighted, _, _, _ = run([BASE] * len(variants), np.array([w for _, w in variants]))
         search = search.extended(weighted)
@@ -182,7 +188,7 @@ def main(argv=None):
         copies = served_texture_copies(train, used_index, framings[:, 2], memory=memory,
                                        n_jobs=args.jobs)
         copied, _, _, _ = run([BASE], np.ones(len(train)), copies=copies)
-        labels.append("+ one served copy, noisy or blurred")
+        labels.append("+ a served copy, noisy or blurred")
         assessments.append(assess(copied, used, probe_samples)[0])
         print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
               flush=True)

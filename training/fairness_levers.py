@@ -1,8 +1,11 @@
-"""The levers ``python -m training.fairness_ablation`` measures, each a candidate, sample
-weights or training copies for ``training.search.grid_search``: the scales of the channels,
-apparent-age weights for CelebA, smoothed crops and texture copies of the training faces."""
+"""The levers ``python -m training.fairness_ablation`` measures against the served candidate
+(:data:`BASE`), each something ``training.search.grid_search`` takes: candidates (the channels'
+scales), sample weights (CelebA balanced by apparent age), other faces (smoothed crops) or
+training copies (noisy and blurred faces)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from facegender.features import Channel, HogParams, LbpParams
@@ -11,13 +14,14 @@ from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from .codespace import ChannelSpec
-from .crops import degraded_faces, found
 from .degrade import BLUR_FRACTION, NOISE_SIGMA
-from .recipes import HOG, IMPROVED, LBP, PIXELS, SERVED_CHANNELS
+from .fairness import degraded_copies
+from .fit import sample_weights
+from .recipes import HOG, IMPROVED, LBP, PIXELS
 from .search import Candidate, TrainingCopies
 
-BASE = Candidate(SERVED_CHANNELS, 3.0, 1.2)
+#: The served candidate: the recipe's one grid point, unweighted (the ablation's reference).
+BASE = IMPROVED.grid[0]
 #: HOG of 16 px cells in blocks of 2x2 (5x5 blocks over the central 96 px: 900 values).
 COARSE_HOG = Channel("hog", HogParams(block=32, block_stride=16, cell=16))
 #: LBP of radius 4 over 6x6 cells of about 16 px (2,124 values).
@@ -25,27 +29,31 @@ COARSE_LBP = Channel("lbp", LbpParams(grid=6, radius=4))
 
 
 def scale_candidates() -> list[tuple[str, Candidate]]:
-    """Each of the reference's channels alone, and its HOG and LBP at coarser scales."""
+    """Each of the reference's channels alone, and its HOG and LBP at coarser scales (the
+    reference's codes, C and gamma otherwise). Seven feature channels: on all faces and probes
+    they take about 9 GB mirrored, against 6 GB for the reference's three."""
     def spec(channel):
-        return ChannelSpec(channel, 150, whiten=False)
+        return dataclasses.replace(BASE.channels[0], channel=channel)
 
     sets = {"pixels alone": (PIXELS,), "HOG alone": (HOG,), "LBP alone": (LBP,),
             "HOG of 16 px cells": (PIXELS, COARSE_HOG, LBP),
             "LBP radius 4, 16 px cells": (PIXELS, HOG, COARSE_LBP),
-            "LBP radius 4, 11 px cells": (PIXELS, HOG, Channel("lbp", LbpParams(9, 4))),
-            "LBP radius 6, 16 px cells": (PIXELS, HOG, Channel("lbp", LbpParams(6, 6))),
+            "LBP radius 4, 11 px cells": (PIXELS, HOG, Channel("lbp", LbpParams(grid=9, radius=4))),
+            "LBP radius 6, 16 px cells": (PIXELS, HOG, Channel("lbp", LbpParams(grid=6, radius=6))),
             "both coarse": (PIXELS, COARSE_HOG, COARSE_LBP)}
     return [(label, Candidate(tuple(map(spec, channels)), BASE.C, BASE.gamma_scale))
             for label, channels in sets.items()]
 
 
-def apparent_age_weights(faces: np.ndarray, train) -> np.ndarray:
-    """Weights (mean 1 over CelebA; UTKFace's are 1) that give CelebA's women and men the same
-    total weight in each sixth of their apparent age, clipped to 0.25-4.
+def apparent_age_weights(faces: np.ndarray, train) -> tuple[np.ndarray, str]:
+    """Weights that give CelebA's women and men the same total weight in each sixth of their
+    apparent age (``fit.sample_weights`` within each sixth), clipped to 0.25-4 and scaled to
+    mean 1 over CelebA; UTKFace's are 1. Also a line saying how good the age estimate is.
 
     CelebA has no ages: a ridge regression of log age on HOG and LBP codes (PCA 150 each),
-    fitted on UTKFace's training faces, estimates them (printed: its grouped out-of-fold
-    median error, and CelebA's estimated ages by gender).
+    fitted on UTKFace's training faces, estimates them. The PCA and the sixths see every
+    training face, the test folds' too (labels of CelebA included): a small transductive
+    nudge, of the kind ``fairness.misread_weights`` has.
     """
     codes = np.hstack([PCA(150, random_state=0).fit_transform(c.extract(faces).astype(np.float32))
                        for c in (HOG, LBP)])
@@ -57,18 +65,16 @@ def apparent_age_weights(faces: np.ndarray, train) -> np.ndarray:
     age = np.expm1(ridge.fit(codes[utk], log_age).predict(codes[celeba]))
     y = train.y[celeba]
     error = np.median(np.abs(np.expm1(out_of_fold) - train.age[utk]))
-    print(f"apparent age: UTKFace median error {error:.1f} years out of fold; CelebA women "
-          f"{np.median(age[y == 0]):.0f}, men {np.median(age[y == 1]):.0f}")
+    said = (f"apparent age: UTKFace median error {error:.1f} years out of fold; CelebA women "
+            f"{np.median(age[y == 0]):.0f}, men {np.median(age[y == 1]):.0f}")
     sixth = np.digitize(age, np.quantile(age, np.linspace(0, 1, 7)[1:-1]))
     weights = np.ones(celeba.sum())
     for band in range(6):
-        for label in (0, 1):
-            mask = (sixth == band) & (y == label)
-            weights[mask] = (sixth == band).sum() / 2 / max(mask.sum(), 1)
+        weights[sixth == band] = sample_weights(y[sixth == band], balance=True)
     weights = np.clip(weights, 0.25, 4.0)
     full = np.ones(len(train))
     full[celeba] = weights / weights.mean()
-    return full
+    return full, said
 
 
 def smoothed(faces: np.ndarray, sigma: float) -> np.ndarray:
@@ -98,15 +104,14 @@ def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> Train
 
 def served_texture_copies(train, rows: np.ndarray, face_widths: np.ndarray, *, memory,
                           n_jobs: int, seed: int = 0) -> TrainingCopies:
-    """One copy of each photo of ``rows``, noisy or blurred at random: the photo degraded
-    before detection, as the probes are, then detected, aligned, cropped and CLAHE-normalised
-    by the served path (the copy's label and person are its photo's). 2x the rows, not 3x."""
-    noisy = np.random.default_rng(seed).random(len(rows)) < 0.5
-    faces, owners = [], []
-    for name, chosen in (("noise", rows[noisy]), ("blur", rows[~noisy])):
-        crops = degraded_faces(train.paths[chosen], face_widths[chosen], name,
-                               IMPROVED.preprocessing, memory=memory, n_jobs=n_jobs,
-                               desc=f"copies {name}")
-        faces.append(crops[found(crops)])
-        owners.append(chosen[found(crops)])
-    return TrainingCopies(np.concatenate(faces), np.concatenate(owners))
+    """One copy of each photo of ``rows`` (rows of ``train``, so the copies' owners index the
+    search's faces), noisy or blurred at random: degraded before detection, as the probes are,
+    then detected, aligned, cropped and normalised by the served path; a copy without a face
+    is dropped. 2x the rows, not 3x. A probe photo's copy is its probe (``degrade`` seeds the
+    noise by photo), so the noise and blur probes are no longer unseen degradations: judge the
+    lever's gain on them as such, the other four as the unseen check."""
+    choose_noise = np.random.default_rng(seed).random(len(rows)) < 0.5
+    faces, owners, _ = degraded_copies(
+        train, {"noise": rows[choose_noise], "blur": rows[~choose_noise]}, face_widths,
+        IMPROVED.preprocessing, memory=memory, n_jobs=n_jobs, desc="copies")
+    return TrainingCopies(faces, owners)

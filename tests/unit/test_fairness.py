@@ -196,3 +196,37 @@ def test_texture_copies_are_a_noisy_and_a_blurred_crop_of_each_face_owned_by_it(
     edge = np.abs(np.diff(blurred, axis=2)).max(axis=(1, 2))
     assert np.all(edge < 0.4 / 3)
     np.testing.assert_allclose(blurred.mean(axis=(1, 2)), faces.mean(axis=(1, 2)), rtol=1e-5)
+
+
+def test_served_texture_copies_are_one_degraded_photo_each_through_detection(tmp_path):
+    """Real photos (skimage's public-domain astronaut), degraded before detection and cropped
+    by the served path; each copy owned by its photo's row, noisy or blurred."""
+    import cv2
+    from joblib import Memory
+    from skimage.data import astronaut
+
+    from training.crops import dataset_faces_and_framings
+    from training.fairness_levers import served_texture_copies
+    from training.recipes import IMPROVED
+
+    gray = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2GRAY)
+    paths = []
+    for i in range(4):
+        paths.append(str(tmp_path / f"photo{i}.png"))
+        cv2.imwrite(paths[-1], np.roll(gray, 3 * i, axis=1))
+    n = len(paths)
+    train = Samples(np.array(paths), np.array([0, 1, 0, 1]), np.arange(n),
+                    np.array(["utkface"] * n), np.array(["utkface"] * n), np.array(["White"] * n),
+                    np.array(["20-39"] * n), np.full(n, 30))
+    memory = Memory(None, verbose=0)
+    clean, framings = dataset_faces_and_framings(train.paths, IMPROVED.preprocessing,
+                                                 memory=memory, n_jobs=1)
+    rows = np.array([3, 0, 2])
+    copies = served_texture_copies(train, rows, framings[:, 2], memory=memory, n_jobs=1)
+
+    assert sorted(copies.owner) == sorted(rows)
+    assert copies.faces.shape == (len(rows), 100, 100) and not np.isnan(copies.faces).any()
+    grain = [np.abs(np.diff(f, axis=1)).mean() - np.abs(np.diff(clean[o], axis=1)).mean()
+             for f, o in zip(copies.faces, copies.owner)]
+    assert min(np.abs(grain)) > 0.005  # every copy is noisier or smoother than its clean crop
+    assert max(grain) > 0 > min(grain)  # both kinds, for these three rows and seed 0
