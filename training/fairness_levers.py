@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from facegender.features import Channel, HogParams, LbpParams
+from facegender.features import Channel, LbpParams
 from scipy.ndimage import gaussian_filter
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
@@ -17,13 +17,11 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from .degrade import BLUR_FRACTION, NOISE_SIGMA
 from .fairness import degraded_copies
 from .fit import sample_weights
-from .recipes import HOG, IMPROVED, LBP, PIXELS
+from .recipes import COARSE_HOG, HOG, IMPROVED, LBP, PIXELS
 from .search import Candidate, TrainingCopies
 
 #: The served candidate: the recipe's one grid point, unweighted (the ablation's reference).
 BASE = IMPROVED.grid[0]
-#: HOG of 16 px cells in blocks of 2x2 (5x5 blocks over the central 96 px: 900 values).
-COARSE_HOG = Channel("hog", HogParams(block=32, block_stride=16, cell=16))
 #: LBP of radius 4 over 6x6 cells of about 16 px (2,124 values).
 COARSE_LBP = Channel("lbp", LbpParams(grid=6, radius=4))
 
