@@ -6,7 +6,7 @@
 (the cache ``make train`` fills), makes the degraded probes (``training.fairness``), then runs
 the levers of ``training.fairness_levers``:
 
-1. the served candidate unweighted (the reference);
+1. v3's candidate, the recipe's first grid point, unweighted (the reference);
 2. the same candidate with misread-group weights of each strength, computed from the
    reference's out-of-fold errors, and with CelebA's women weighted by
    ``--celeba-women-weight`` (the "retouched = female" cue; 1 leaves this variant out);

@@ -1,4 +1,4 @@
-"""The levers ``python -m training.fairness_ablation`` measures against the served candidate
+"""The levers ``python -m training.fairness_ablation`` measures against v3's candidate
 (:data:`BASE`), each something ``training.search.grid_search`` takes: candidates (the channels'
 scales), sample weights (CelebA balanced by apparent age), other faces (smoothed crops) or
 training copies (noisy and blurred faces)."""
@@ -20,7 +20,7 @@ from .fit import sample_weights
 from .recipes import COARSE_HOG, HOG, IMPROVED, LBP, PIXELS
 from .search import Candidate, TrainingCopies
 
-#: The served candidate: the recipe's one grid point, unweighted (the ablation's reference).
+#: v3's candidate, the recipe's first grid point, unweighted: the ablation's reference.
 BASE = IMPROVED.grid[0]
 #: LBP of radius 4 over 6x6 cells of about 16 px (2,124 values).
 COARSE_LBP = Channel("lbp", LbpParams(grid=6, radius=4))
