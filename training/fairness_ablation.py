@@ -26,7 +26,7 @@ the levers of ``training.fairness_levers``:
    smoothness goes with one gender; with ``--served-copies``, one copy of each photo instead,
    noisy or blurred at random, made the served way (``served_texture_copies``);
 5. with ``--scales``, each channel alone (which one carries the clean age gap?) and the
-   served channels with HOG of 16 px cells, LBP of radius 4 on 16 px and on 11 px cells, LBP
+   reference's channels with HOG of 16 px cells, LBP of radius 4 on 16 px and on 11 px cells, LBP
    of radius 6, and both coarse: coarser scales see hair and face shape more than skin
    texture;
 
