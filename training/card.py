@@ -54,7 +54,7 @@ def model_card(recipe: Recipe, train: Samples, fit_set: Samples, fair: FairSearc
     """The card of a freshly fitted model (metrics are added after evaluation)."""
     search, chosen = fair.search, fair.chosen
     fairness = fair.card()
-    candidate = search.candidates[chosen]
+    candidate, copies = search.candidates[chosen], fair.copies[chosen]
     svm = trained.pipeline.named_steps["svm"]
     counts = {
         name: {c: int(((train.dataset == name) & (train.y == i)).sum())
@@ -78,7 +78,10 @@ def model_card(recipe: Recipe, train: Samples, fit_set: Samples, fair: FairSearc
             "images": counts,
             "faces_used": int(len(fit_set)),
             "datasets_weighted_equally": recipe.balance_datasets,
-            "sample_weights": fair.labels[chosen],
+            "sample_weights": fair.labels[chosen] if copies is None else "grid",
+            "training_copies": None if copies is None else (
+                f"{len(copies.owner)} copies, one of each photo whose face was still found, "
+                "noisy or blurred at random before detection, with its photo's label"),
         },
         "preprocessing": {
             "face_size": FACE_SIZE,

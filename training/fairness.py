@@ -1,11 +1,14 @@
-"""Making the boundary fair to the groups it fails: probes, group weights, threshold, choice.
+"""Making the boundary fair to the groups it fails: probes, group weights, texture copies,
+threshold, choice.
 
-* **Probes** (:func:`probe_photos`, :func:`make_probes`): degraded copies of a fixed,
-  balanced sample of training photos, scored out of fold by the search, so each candidate's
-  behaviour on worse photos than the training ones is known without touching a test split.
+* **Probes** (``training.probes``): degraded copies of a fixed, balanced sample of training
+  photos, scored out of fold by the search, so each candidate's behaviour on worse photos
+  than the training ones is known without touching a test split.
 * **Misread-group weights** (:func:`misread_weights`): each training face weighted by how
   often the faces of its cell (UTKFace race x age band x gender, CelebA source x gender) were
   misread out of fold, to a power ``strength``.
+* **Texture copies** (``training.probes.served_texture_copies``): one noisy or blurred copy
+  of each training photo, trained on with its label.
 * **Threshold** (:func:`fair_threshold`): the decision value at which women's and men's recall
   are equal on the degraded probes, each dataset counting equally.
 * **Choice** (:func:`assess`, :func:`choose_fairest`): among the candidates whose out-of-fold
@@ -19,73 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .crops import degraded_faces, found
 from .data import CLASSES, Samples
 from .degrade import DEGRADATIONS
 from .fit import sample_weights
-from .groups import ADULT_AGE, equal_recall_threshold, group_table
-from .search import Probes, SearchResult, grid_search
+from .groups import equal_recall_threshold, group_table
+from .probes import make_probes, probe_photos, served_texture_copies
+from .search import SearchResult, TrainingCopies, grid_search
 
-#: Photos per dataset and gender whose degraded copies probe every candidate.
-PROBE_PHOTOS = 300
 #: Weights of :func:`misread_weights` are clipped to this range before they are scaled to
 #: mean 1, so that no small cell dominates the fit.
 WEIGHT_RANGE = (0.25, 6.0)
 #: Pseudo-faces that pull a small cell's error rate towards its gender's.
 PRIOR_FACES = 20
-
-
-def probe_photos(samples: Samples, faces_found: np.ndarray, per_cell: int = PROBE_PHOTOS,
-                 seed: int = 0) -> np.ndarray:
-    """Indices of the probe photos: ``per_cell`` of each gender from CelebA and from UTKFace
-    aged 13+ (drawn evenly over race groups), among the photos whose clean face was found."""
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for dataset in ("celeba", "utkface"):
-        for label in (0, 1):
-            pool = faces_found & (samples.dataset == dataset) & (samples.y == label)
-            if dataset == "utkface":
-                pool &= samples.age >= ADULT_AGE
-                races = sorted(set(samples.race[pool]))
-                for race in races:
-                    cell = np.flatnonzero(pool & (samples.race == race))
-                    take = min(len(cell), per_cell // len(races))
-                    chosen += rng.choice(cell, take, replace=False).tolist()
-            else:
-                cell = np.flatnonzero(pool)
-                chosen += rng.choice(cell, min(len(cell), per_cell), replace=False).tolist()
-    return np.sort(np.array(chosen, dtype=int))
-
-
-def make_probes(samples: Samples, photos: np.ndarray, face_widths: np.ndarray, preprocessing,
-                *, memory, n_jobs: int = 2) -> tuple[Probes, np.ndarray]:
-    """Every degradation of every probe photo, through the served path.
-
-    Returns the probes whose degraded copy still has a face (``owner`` indexes ``samples``)
-    and, for each, the degradation's name.
-    """
-    faces, owners, names = degraded_copies(samples, {name: photos for name in DEGRADATIONS},
-                                           face_widths, preprocessing, memory=memory,
-                                           n_jobs=n_jobs, desc="probes")
-    return Probes(faces, owners), names
-
-
-def degraded_copies(samples: Samples, rows_by_name: dict[str, np.ndarray],
-                    face_widths: np.ndarray, preprocessing, *, memory, n_jobs: int = 2,
-                    desc: str = "degraded") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The photos ``rows_by_name[name]`` (rows of ``samples``) degraded by each ``name``
-    before detection (``training.degrade``, with their clean faces' ``face_widths``), then
-    detected, aligned, cropped and normalised by the served path: the crops whose copy still
-    has a face, each one's row of ``samples`` (its owner) and its degradation's name."""
-    faces, owners, names = [], [], []
-    for name, rows in rows_by_name.items():
-        crops = degraded_faces(samples.paths[rows], face_widths[rows], name, preprocessing,
-                               memory=memory, n_jobs=n_jobs, desc=f"{desc} {name}")
-        has_face = found(crops)
-        faces.append(crops[has_face])
-        owners.append(rows[has_face])
-        names += [name] * int(has_face.sum())
-    return np.concatenate(faces), np.concatenate(owners), np.array(names)
 
 
 def misread_weights(samples: Samples, right: np.ndarray, strength: float) -> np.ndarray:
@@ -176,11 +124,14 @@ class FairSearch:
     Attributes
     ----------
     search : SearchResult
-        The recipe's grid, then the first choice with each misread-group weighting.
+        The recipe's grid, then the first choice with each misread-group weighting, then
+        with texture copies.
     labels : list of str
-        What each candidate is ("grid" or the weighting).
+        What each candidate is ("grid", the weighting or the copies).
     weights : ndarray of shape (n_candidates, n)
         Each candidate's sample weights over every training face.
+    copies : list of TrainingCopies or None
+        The copies each candidate trains on beside the faces (the final fit needs them too).
     assessments : list of Assessment
         Each candidate out of fold at its fair threshold.
     chosen : int
@@ -193,6 +144,7 @@ class FairSearch:
     search: SearchResult
     labels: list[str]
     weights: np.ndarray
+    copies: list[TrainingCopies | None]
     assessments: list[Assessment]
     chosen: int
     used: Samples
@@ -250,23 +202,25 @@ class FairSearch:
 def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_jobs=2,
                   max_samples=None, n_splits=3) -> FairSearch:
     """The recipe's grouped grid with probes, then its first choice refitted with each of
-    ``recipe.misread_strengths``' weights (from that choice's out-of-fold errors), all
-    assessed at their fair thresholds and the fairest chosen (:func:`choose_fairest`)."""
+    ``recipe.misread_strengths``' weights (from that choice's out-of-fold errors) and, with
+    ``recipe.texture_copies``, trained with a served texture copy of each photo; all assessed
+    at their fair thresholds and the fairest chosen (:func:`choose_fairest`)."""
     probes, names = None, np.array([], dtype=str)
     if recipe.probe_photos:
         photos = probe_photos(samples, np.ones(len(samples), dtype=bool), recipe.probe_photos)
         probes, names = make_probes(samples, photos, face_widths, recipe.preprocessing,
                                     memory=memory, n_jobs=n_jobs)
 
-    def search(candidates, weights):
+    def search(candidates, weights, copies=None):
         return grid_search(faces, samples.y, samples.group, weights, candidates,
                            max_samples=max_samples, n_splits=n_splits, n_jobs=n_jobs,
-                           mirror_average=recipe.mirror_average, probes=probes)
+                           mirror_average=recipe.mirror_average, probes=probes, copies=copies)
 
     base = sample_weights(samples.dataset, recipe.balance_datasets)
     result = search(recipe.grid, base)
     labels = ["grid"] * len(recipe.grid)
     weights = [base] * len(recipe.grid)
+    copies: list[TrainingCopies | None] = [None] * len(recipe.grid)
     used = samples.subset(result.index)
     first = result.choose()
     if recipe.misread_strengths:
@@ -276,10 +230,17 @@ def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_job
             row[result.index] *= misread_weights(used, right, strength)
             weights.append(row)
             labels.append(f"misread-group weights, strength {strength:g}")
+            copies.append(None)
         result = result.extended(search([recipe.grid[first]] * len(recipe.misread_strengths),
                                         np.array(weights[len(recipe.grid):])))
+    if recipe.texture_copies:
+        copies.append(served_texture_copies(samples, result.index, face_widths,
+                                            recipe.preprocessing, memory=memory, n_jobs=n_jobs))
+        labels.append("texture copies: one noisy or blurred copy of each photo")
+        weights.append(base)
+        result = result.extended(search([recipe.grid[first]], base, copies[-1]))
     owners = probes.owner[result.probe_index] if probes is not None else np.zeros(0, int)
     probe_samples = samples.subset(owners)
     assessments = assess(result, used, probe_samples)
-    return FairSearch(result, labels, np.array(weights), assessments,
+    return FairSearch(result, labels, np.array(weights), copies, assessments,
                       choose_fairest(assessments), used, probe_samples, names[result.probe_index])

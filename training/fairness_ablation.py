@@ -50,15 +50,15 @@ from joblib import Memory
 
 from .crops import dataset_faces_and_framings, found
 from .data import REPO_ROOT, data_root, load_split
-from .fairness import assess, assess_at, choose_fairest, make_probes, misread_weights, probe_photos
+from .fairness import assess, assess_at, choose_fairest, misread_weights
 from .fairness_levers import (
     BASE,
     apparent_age_weights,
     scale_candidates,
-    served_texture_copies,
     smoothed,
     texture_copies,
 )
+from .probes import make_probes, probe_photos, served_texture_copies
 from .recipes import IMPROVED
 from .search import Probes, grid_search
 
@@ -185,8 +185,8 @@ def main(argv=None):
         print(_line(labels[-1], assessments[-1], reference, probe_samples, probe_names),
               flush=True)
     if args.served_copies:
-        copies = served_texture_copies(train, used_index, framings[:, 2], memory=memory,
-                                       n_jobs=args.jobs)
+        copies = served_texture_copies(train, used_index, framings[:, 2],
+                                       IMPROVED.preprocessing, memory=memory, n_jobs=args.jobs)
         copied, _, _, _ = run([BASE], np.ones(len(train)), copies=copies)
         labels.append("+ a served copy, noisy or blurred")
         assessments.append(assess(copied, used, probe_samples)[0])

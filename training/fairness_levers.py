@@ -15,7 +15,6 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from .degrade import BLUR_FRACTION, NOISE_SIGMA
-from .fairness import degraded_copies
 from .fit import sample_weights
 from .recipes import COARSE_HOG, HOG, IMPROVED, LBP, PIXELS
 from .search import Candidate, TrainingCopies
@@ -98,18 +97,3 @@ def texture_copies(faces: np.ndarray, owner: np.ndarray, seed: int = 0) -> Train
     blurred = smoothed(faces, BLUR_FRACTION * faces.shape[-1])
     return TrainingCopies(np.concatenate([noisy, blurred]).astype(np.float32, copy=False),
                           np.concatenate([owner, owner]))
-
-
-def served_texture_copies(train, rows: np.ndarray, face_widths: np.ndarray, *, memory,
-                          n_jobs: int, seed: int = 0) -> TrainingCopies:
-    """One copy of each photo of ``rows`` (rows of ``train``, so the copies' owners index the
-    search's faces), noisy or blurred at random: degraded before detection, as the probes are,
-    then detected, aligned, cropped and normalised by the served path; a copy without a face
-    is dropped. 2x the rows, not 3x. A probe photo's copy is its probe (``degrade`` seeds the
-    noise by photo), so the noise and blur probes are no longer unseen degradations: judge the
-    lever's gain on them as such, the other four as the unseen check."""
-    choose_noise = np.random.default_rng(seed).random(len(rows)) < 0.5
-    faces, owners, _ = degraded_copies(
-        train, {"noise": rows[choose_noise], "blur": rows[~choose_noise]}, face_widths,
-        IMPROVED.preprocessing, memory=memory, n_jobs=n_jobs, desc="copies")
-    return TrainingCopies(faces, owners)

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from facegender.model import average_mirrors, served_batch
 
 from .codespace import build_union
-from .search import Candidate, SearchResult, build_svm
+from .search import Candidate, SearchResult, TrainingCopies, build_svm
 
 
 @dataclass
@@ -70,25 +70,30 @@ def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
 
 def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
               threshold: float = 0.0, mirror_average: bool = True,
-              n_jobs: int = 2) -> TrainedModel:
+              copies: TrainingCopies | None = None, n_jobs: int = 2) -> TrainedModel:
     """Fit the chosen candidate on every face, calibrated on its grouped out-of-fold decisions.
 
     The channels and their PCAs are fitted once on all training faces (unsupervised), then the
-    SVM with the faces' ``weights``. The Platt sigmoid (:func:`calibrate_at` ``threshold``) is
-    fitted on the decision values that the search's fold models gave the faces they did not
-    see (mirror-averaged as served), each face counting once, so calibration costs no extra
-    fit; it needs a search over every face.
+    SVM with the faces' ``weights``; ``copies`` (the candidate's training copies, as in its
+    search) join both fits, each with its owner's label and weight. The Platt sigmoid
+    (:func:`calibrate_at` ``threshold``) is fitted on the decision values that the search's
+    fold models gave the faces they did not see (mirror-averaged as served), each face
+    counting once, so calibration costs no extra fit; it needs a search over every face.
     """
     if len(search.index) != len(faces):
         raise ValueError("Calibration needs out-of-fold decisions for every training face: "
                          "run the grid search on all of them")
     candidate = search.candidates[chosen]
+    owners = np.arange(len(faces))
+    if copies is not None:
+        faces = np.concatenate([faces, copies.faces])
+        owners = np.concatenate([owners, copies.owner])
     # The channels' features and PCAs are fitted side by side on the cores, then the union
     # is kept serial: the saved model is a reference, evaluated on small batches.
     union = build_union(candidate.channels).set_params(n_jobs=n_jobs)
     codes = union.fit_transform(_flat(faces))
     union.set_params(n_jobs=None)
-    svm = _fit_svm(build_svm(candidate), codes, y, weights)
+    svm = _fit_svm(build_svm(candidate), codes, y[owners], np.asarray(weights)[owners])
     oof = search.decisions[chosen][np.argsort(search.index)]
     pipeline = Pipeline([("channels", union), ("svm", svm)])
     return TrainedModel(pipeline, calibrate_at(threshold, oof, y), mirror_average,

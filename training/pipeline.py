@@ -34,6 +34,7 @@ from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
 from .fit import fit_final
 from .plots import write_plots
+from .probes import served_texture_copies
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 from .search import grid_search
 from .stress import stress_test
@@ -111,16 +112,21 @@ def run(options: Options) -> dict:
     with timed("fit_and_calibrate"):
         # Calibration takes the chosen candidate's out-of-fold decisions over every face: after
         # a subsampled search, one more search of that candidate alone gives them.
-        weights = fair.weights[chosen]
+        weights, copies = fair.weights[chosen], fair.copies[chosen]
         calibration, index = search, chosen
         if len(search.index) < len(faces):
+            if copies is not None:  # the search's copies are of the faces it used alone
+                copies = served_texture_copies(fit_set, np.arange(len(faces)), face_widths,
+                                               recipe.preprocessing, memory=memory,
+                                               n_jobs=options.n_jobs)
             calibration = grid_search(faces, fit_set.y, fit_set.group, weights,
                                       [search.candidates[chosen]], n_splits=options.cv_splits,
-                                      n_jobs=options.n_jobs, mirror_average=recipe.mirror_average)
+                                      n_jobs=options.n_jobs, mirror_average=recipe.mirror_average,
+                                      copies=copies)
             index = 0
         trained = fit_final(faces, fit_set.y, weights, calibration, index, CLASSES,
                             threshold=fair.threshold, mirror_average=recipe.mirror_average,
-                            n_jobs=options.n_jobs)
+                            copies=copies, n_jobs=options.n_jobs)
         trained = round_stored_arrays(trained)
         del faces
 

@@ -19,7 +19,7 @@ from .crops import degraded_faces
 from .data import CLASSES, Samples
 from .degrade import DEGRADATIONS
 from .evaluate import Predictions, predict_faces, subset, summary
-from .fairness import probe_photos
+from .probes import probe_photos
 
 #: Photos of each gender, per dataset, that the stress test degrades.
 STRESS_PHOTOS = 300

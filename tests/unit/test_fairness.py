@@ -168,7 +168,8 @@ def test_the_fair_search_adds_each_weighting_of_the_first_choice_and_assesses_al
     y = np.repeat([0, 1], n // 2)
     faces = np.clip(rng.normal(0.5, 0.1, (n, 100, 100)) + y[:, None, None] * 0.03, 0, 1)
     grid = (Candidate((ChannelSpec(PIXELS, 5),), 1.0, 1.0),)
-    recipe = dataclasses.replace(IMPROVED, grid=grid, misread_strengths=(1.0, 2.0), probe_photos=0)
+    recipe = dataclasses.replace(IMPROVED, grid=grid, misread_strengths=(1.0, 2.0), probe_photos=0,
+                                 texture_copies=False)
     fair = search_fairly(faces.astype(np.float32), _samples(y), np.full(n, 100.0), recipe,
                          memory=None, n_jobs=1)
     assert fair.labels == ["grid", "misread-group weights, strength 1",
@@ -178,6 +179,46 @@ def test_the_fair_search_adds_each_weighting_of_the_first_choice_and_assesses_al
     assert len(fair.assessments) == 3 and fair.chosen in (0, 1, 2)
     assert fair.threshold == 0.0  # no probes: the SVM's own boundary
     assert fair.card()["chosen"] == fair.labels[fair.chosen]
+
+
+def test_the_fair_search_tries_its_first_choice_with_texture_copies(monkeypatch):
+    """With ``texture_copies`` the search's last candidate is its first choice trained with a
+    copy of each photo of the faces it used (``served_texture_copies``, stubbed here: real
+    photos are another test's), unweighted; the copies go with it, for the final fit."""
+    import dataclasses
+
+    import training.fairness
+    from training.fairness import search_fairly
+    from training.recipes import IMPROVED
+    from training.search import TrainingCopies
+
+    rng = np.random.default_rng(3)
+    n = 90
+    y = np.repeat([0, 1], n // 2)
+    faces = np.clip(rng.normal(0.5, 0.1, (n, 100, 100)) + y[:, None, None] * 0.03, 0, 1)
+    faces = faces.astype(np.float32)
+    asked = []
+
+    def copies_of(samples, rows, face_widths, preprocessing, *, memory, n_jobs):
+        asked.append(rows)
+        return TrainingCopies(faces[rows][:, ::-1].copy(), rows)
+
+    monkeypatch.setattr(training.fairness, "served_texture_copies", copies_of)
+    grid = (Candidate((ChannelSpec(PIXELS, 5),), 1.0, 1.0),
+            Candidate((ChannelSpec(PIXELS, 5),), 3.0, 1.0))
+    recipe = dataclasses.replace(IMPROVED, grid=grid, misread_strengths=(1.0,), probe_photos=0,
+                                 texture_copies=True)
+    fair = search_fairly(faces, _samples(y), np.full(n, 100.0), recipe, memory=None, n_jobs=1,
+                         max_samples=60)
+
+    assert fair.labels[:3] == ["grid", "grid", "misread-group weights, strength 1"]
+    assert fair.labels[3].startswith("texture copies")
+    np.testing.assert_array_equal(asked[0], fair.search.index)
+    assert fair.copies[:3] == [None] * 3 and fair.copies[3].owner is asked[0]
+    first = grid.index(fair.search.candidates[2])  # the misread weights' candidate too
+    assert fair.search.candidates[3] == grid[first]
+    assert np.all(fair.weights[3] == 1.0) and len(fair.assessments) == 4
+    assert not np.allclose(fair.search.decisions[3], fair.search.decisions[first])
 
 
 def test_texture_copies_are_a_noisy_and_a_blurred_crop_of_each_face_owned_by_it():
@@ -206,7 +247,7 @@ def test_served_texture_copies_are_one_degraded_photo_each_through_detection(tmp
     from skimage.data import astronaut
 
     from training.crops import dataset_faces_and_framings
-    from training.fairness_levers import served_texture_copies
+    from training.probes import served_texture_copies
     from training.recipes import IMPROVED
 
     gray = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2GRAY)
@@ -222,7 +263,8 @@ def test_served_texture_copies_are_one_degraded_photo_each_through_detection(tmp
     clean, framings = dataset_faces_and_framings(train.paths, IMPROVED.preprocessing,
                                                  memory=memory, n_jobs=1)
     rows = np.array([3, 0, 2])
-    copies = served_texture_copies(train, rows, framings[:, 2], memory=memory, n_jobs=1)
+    copies = served_texture_copies(train, rows, framings[:, 2], IMPROVED.preprocessing,
+                                   memory=memory, n_jobs=1)
 
     assert sorted(copies.owner) == sorted(rows)
     assert copies.faces.shape == (len(rows), 100, 100) and not np.isnan(copies.faces).any()

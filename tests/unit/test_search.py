@@ -3,6 +3,8 @@ synthetic faces: no dataset)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from training.codespace import ChannelSpec, build_union
-from training.fit import TrainedModel
+from training.fit import TrainedModel, fit_final
 from training.folds import cached_features, fit_folds, fold_codes
 from training.recipes import HOG, PIXELS
 from training.search import Candidate, Probes, TrainingCopies, build_svm, grid_search
@@ -118,3 +120,31 @@ def test_a_candidate_names_the_channel_parameters_that_differ_from_the_defaults(
     coarse = Candidate((ChannelSpec(Channel("lbp", LbpParams(grid=6, radius=4)), 150),), 3.0, 1.2)
     assert served.describe() == "pixels 150 unwhitened, C 3, gamma 1.2/d"
     assert coarse.describe() == "lbp (grid 6, radius 4) 150, C 3, gamma 1.2/d"
+
+
+def test_the_final_fit_trains_on_the_copies_with_their_owners_labels_and_weights(people):
+    """The served model of a candidate searched with copies is fitted on the faces and the
+    copies alike (each copy with its owner's label and weight), and calibrated on the faces'
+    out-of-fold decisions alone. A small C puts most faces and copies at their weight's bound,
+    so a copy's weight matters."""
+    faces, y, groups, weights = people
+    candidate = dataclasses.replace(CANDIDATE, C=0.1)
+    owner = np.arange(len(faces))[::-2]
+    copies = TrainingCopies(np.stack([cv2.GaussianBlur(faces[o], (0, 0), 2) for o in owner]),
+                            owner)
+    search = grid_search(faces, y, groups, weights, [candidate], n_splits=SPLITS, n_jobs=1,
+                         copies=copies)
+    trained = fit_final(faces, y, weights, search, 0, ("female", "male"), copies=copies,
+                        n_jobs=1)
+
+    rows = np.concatenate([np.arange(len(faces)), owner])
+    expected = Pipeline([("channels", build_union(candidate.channels)),
+                         ("svm", build_svm(candidate))])
+    expected.fit(flat(np.concatenate([faces, copies.faces])), y[rows],
+                 svm__sample_weight=weights[rows])
+    without = fit_final(faces, y, weights, search, 0, ("female", "male"), n_jobs=1)
+    np.testing.assert_allclose(trained.pipeline.decision_function(flat(faces)),
+                               expected.decision_function(flat(faces)), rtol=0, atol=1e-9)
+    assert np.abs(without.pipeline.decision_function(flat(faces))
+                  - expected.decision_function(flat(faces))).max() > 1e-3
+    assert trained.calibration == without.calibration

@@ -44,8 +44,10 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
     assert (options.model_dir / "model.npz").exists()
     saved = json.loads((options.model_dir / "model.json").read_text())
     assert saved["version"] == card["version"]
-    # Two grid points, then the first choice with each misread-group weighting.
-    assert len(saved["grid_search"]["candidates"]) == 2 + len(IMPROVED.misread_strengths)
+    # Two grid points, then the first choice with each misread-group weighting and with
+    # texture copies.
+    assert IMPROVED.texture_copies
+    assert len(saved["grid_search"]["candidates"]) == 2 + len(IMPROVED.misread_strengths) + 1
     fairness = saved["fairness"]
     assert len(fairness["candidates"]) == len(saved["grid_search"]["candidates"])
     assert set(fairness["cv_degraded"]) == set(DEGRADATIONS)
