@@ -79,9 +79,10 @@ def model_card(recipe: Recipe, train: Samples, fit_set: Samples, fair: FairSearc
             "faces_used": int(len(fit_set)),
             "datasets_weighted_equally": recipe.balance_datasets,
             "sample_weights": fair.labels[chosen] if copies is None else "grid",
-            "training_copies": None if copies is None else (
-                f"{len(copies.owner)} copies, one of each photo whose face was still found, "
-                "noisy or blurred at random before detection, with its photo's label"),
+            "training_copies": None if copies is None else {
+                "copies": len(copies.owner),
+                "what": ("one of each training photo, noisy or blurred at random before "
+                         "detection, with its photo's label (dropped where no face was found)")},
         },
         "preprocessing": {
             "face_size": FACE_SIZE,

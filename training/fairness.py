@@ -203,7 +203,8 @@ def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_job
                   max_samples=None, n_splits=3) -> FairSearch:
     """The recipe's grouped grid with probes, then its first choice refitted with each of
     ``recipe.misread_strengths``' weights (from that choice's out-of-fold errors) and, with
-    ``recipe.texture_copies``, trained with a served texture copy of each photo; all assessed
+    ``recipe.texture_copies``, trained with a served texture copy of each photo, with the base
+    weights; all assessed
     at their fair thresholds and the fairest chosen (:func:`choose_fairest`)."""
     probes, names = None, np.array([], dtype=str)
     if recipe.probe_photos:
@@ -234,7 +235,9 @@ def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_job
         result = result.extended(search([recipe.grid[first]] * len(recipe.misread_strengths),
                                         np.array(weights[len(recipe.grid):])))
     if recipe.texture_copies:
-        copies.append(served_texture_copies(samples, result.index, face_widths,
+        # Of every photo, so that a final fit after a subsampled search has them all; the
+        # search itself trains on the copies of the faces it used.
+        copies.append(served_texture_copies(samples, np.arange(len(samples)), face_widths,
                                             recipe.preprocessing, memory=memory, n_jobs=n_jobs))
         labels.append("texture copies: one noisy or blurred copy of each photo")
         weights.append(base)

@@ -3,8 +3,8 @@
 ``python -m training.fairness_ablation [--samples 0] [--strengths 0.5,1,2]
 [--celeba-women-weight 0.5] [--smooth 1,2] [--texture-copies] [--served-copies] [--scales]
 [--age-confound] [--people-seed N]`` crops the training split with the served preprocessing
-(the cache ``make train`` fills), makes the degraded probes (``training.fairness``), then runs
-the levers of ``training.fairness_levers``:
+(the cache ``make train`` fills), makes the degraded probes (``training.probes``), then runs
+the levers of ``training.fairness_levers`` and ``training.probes``:
 
 1. v3's candidate, the recipe's first grid point, unweighted (the reference);
 2. the same candidate with misread-group weights of each strength, computed from the

@@ -1,8 +1,8 @@
 """The training pipeline, one function per stage, each timed.
 
 load -> detect + crop (the serving code) -> the fair grouped search (``training.fairness``:
-degraded probes, misread-group weights, each candidate at its equal-recall threshold) -> final
-fit + calibration at that threshold -> evaluate (the new model with the numpy runtime, its
+degraded probes, misread-group weights, texture copies, each candidate at its equal-recall
+threshold) -> final fit (with the chosen candidate's copies) + calibration at that threshold -> evaluate (the new model with the numpy runtime, its
 group tables and the degradation stress test; optionally an earlier model and the seed recipe
 beside it) -> plots + card (``training.card``) -> export.
 """
@@ -34,7 +34,6 @@ from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
 from .fit import fit_final
 from .plots import write_plots
-from .probes import served_texture_copies
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 from .search import grid_search
 from .stress import stress_test
@@ -115,10 +114,6 @@ def run(options: Options) -> dict:
         weights, copies = fair.weights[chosen], fair.copies[chosen]
         calibration, index = search, chosen
         if len(search.index) < len(faces):
-            if copies is not None:  # the search's copies are of the faces it used alone
-                copies = served_texture_copies(fit_set, np.arange(len(faces)), face_widths,
-                                               recipe.preprocessing, memory=memory,
-                                               n_jobs=options.n_jobs)
             calibration = grid_search(faces, fit_set.y, fit_set.group, weights,
                                       [search.candidates[chosen]], n_splits=options.cv_splits,
                                       n_jobs=options.n_jobs, mirror_average=recipe.mirror_average,

@@ -81,17 +81,16 @@ def degraded_copies(samples: Samples, rows_by_name: dict[str, np.ndarray],
     return np.concatenate(faces), np.concatenate(owners), np.array(names)
 
 
-
-
 def served_texture_copies(samples: Samples, rows: np.ndarray, face_widths: np.ndarray,
                           preprocessing, *, memory, n_jobs: int = 2,
                           seed: int = 0) -> TrainingCopies:
-    """One copy of each photo of ``rows`` (rows of ``samples``, so the copies' owners index
-    the search's faces), noisy or blurred at random (:func:`degraded_copies`): the search then
-    holds 2x the rows. A probe photo's copy is its probe (``degrade`` seeds the noise by
-    photo), so the noise and blur probes are no longer unseen degradations: judge the copies'
-    gain on them as such, and on the other four as the unseen check."""
-    choose_noise = np.random.default_rng(seed).random(len(rows)) < 0.5
+    """One copy of each photo of ``rows`` (rows of ``samples``; each copy's owner is its
+    photo's row), noisy or blurred at random (:func:`degraded_copies`): a search then trains
+    on 2x the rows. The draw is made per row of ``samples``, so a photo's copy is the same
+    whichever rows are asked for. A probe photo's copy is its probe (``degrade`` seeds the
+    noise by photo), so the noise and blur probes are no longer unseen degradations: judge the
+    copies' gain on them as such, and on the other four as the unseen check."""
+    choose_noise = np.random.default_rng(seed).random(len(samples))[rows] < 0.5
     faces, owners, _ = degraded_copies(
         samples, {"noise": rows[choose_noise], "blur": rows[~choose_noise]}, face_widths,
         preprocessing, memory=memory, n_jobs=n_jobs, desc="copies")

@@ -28,7 +28,7 @@ def small_run(tmp_path_factory):
     recipe = dataclasses.replace(
         IMPROVED, grid=grid([channels, channels[:1]], c_grid=(3.0,), gamma_grid=(1.0,)))
     options = Options(data=DATA, output=out / "output", model_dir=out / "model", recipe=recipe,
-                      with_seed=True, compare_with=DEFAULT_MODEL_DIR, grid_samples=200,
+                      with_seed=True, compare_with=DEFAULT_MODEL_DIR, grid_samples=60,
                       limit=25, n_jobs=2,
                       cache=out / "cache")
     card = run(options)
@@ -46,8 +46,8 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
     assert saved["version"] == card["version"]
     # Two grid points, then the first choice with each misread-group weighting and with
     # texture copies.
-    assert IMPROVED.texture_copies
-    assert len(saved["grid_search"]["candidates"]) == 2 + len(IMPROVED.misread_strengths) + 1
+    assert len(saved["grid_search"]["candidates"]) == (
+        2 + len(IMPROVED.misread_strengths) + int(IMPROVED.texture_copies))
     fairness = saved["fairness"]
     assert len(fairness["candidates"]) == len(saved["grid_search"]["candidates"])
     assert set(fairness["cv_degraded"]) == set(DEGRADATIONS)
@@ -65,6 +65,13 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
         assert split in saved["metrics"]["seed"]
         assert saved["metrics"]["earlier"][split]["images"] == new["images"]
     assert "by_race" in saved["metrics"]["new"]["utkface"]
+    # The search saw 60 of the faces; the final fit took all of them, and the chosen
+    # candidate's texture copies of all of them if it has any.
+    assert saved["grid_search"]["faces"] < saved["training_data"]["faces_used"]
+    svm = joblib.load(options.output / "sklearn_model.joblib").pipeline.named_steps["svm"]
+    copies = saved["training_data"]["training_copies"]
+    assert svm.shape_fit_[0] == saved["training_data"]["faces_used"] + (
+        copies["copies"] if copies else 0)
     from training.report import format_report
 
     report = format_report(saved)
