@@ -84,16 +84,16 @@ COARSE_HOG_CHANNELS = _unwhitened((PIXELS, COARSE_HOG, LBP))
 #: The SVM's C and gamma: v2's grouped search over C (3, 10) x gamma (0.8, 1.2)/d put all four
 #: within 0.12 points of each other and chose C 3, gamma 1.2/d; the search's time now goes to
 #: who the model fails instead: both HOG scales, then the first choice with misread-group
-#: weights of each strength and with a served texture copy of each photo (on 12,000 faces it
-#: tied in accuracy and took the noise/blur flip off the probes), every candidate at its own
-#: fair threshold (``training.fairness``, ``training/README.md``).
+#: weights of each strength, every candidate at its own fair threshold (``training.fairness``,
+#: ``training/README.md``). ``texture_copies`` stays off: on 12,000 faces the copies tied in
+#: accuracy and took the noise/blur flip off the probes, but on all 30,053 faces the search's
+#: features with them ran out of this 23 GB machine's memory (``training/README.md``).
 IMPROVED = Recipe(
     name="improved",
     preprocessing=SERVED_PREPROCESSING,
     grid=grid([SERVED_CHANNELS, COARSE_HOG_CHANNELS], c_grid=(3.0,), gamma_grid=(1.2,)),
     probe_photos=300,
     misread_strengths=(1.0, 2.0),
-    texture_copies=True,
 )
 
 

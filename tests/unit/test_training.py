@@ -26,7 +26,8 @@ def small_run(tmp_path_factory):
     channels = (ChannelSpec(PIXELS, 20), ChannelSpec(HOG, 15, whiten=False),
                 ChannelSpec(LBP, 10, weight=0.8, whiten=False))
     recipe = dataclasses.replace(
-        IMPROVED, grid=grid([channels, channels[:1]], c_grid=(3.0,), gamma_grid=(1.0,)))
+        IMPROVED, grid=grid([channels, channels[:1]], c_grid=(3.0,), gamma_grid=(1.0,)),
+        texture_copies=True)
     options = Options(data=DATA, output=out / "output", model_dir=out / "model", recipe=recipe,
                       with_seed=True, compare_with=DEFAULT_MODEL_DIR, grid_samples=60,
                       limit=25, n_jobs=2,
@@ -46,8 +47,7 @@ def test_training_writes_the_artifact_and_a_complete_card(small_run):
     assert saved["version"] == card["version"]
     # Two grid points, then the first choice with each misread-group weighting and with
     # texture copies.
-    assert len(saved["grid_search"]["candidates"]) == (
-        2 + len(IMPROVED.misread_strengths) + int(IMPROVED.texture_copies))
+    assert len(saved["grid_search"]["candidates"]) == 2 + len(IMPROVED.misread_strengths) + 1
     fairness = saved["fairness"]
     assert len(fairness["candidates"]) == len(saved["grid_search"]["candidates"])
     assert set(fairness["cv_degraded"]) == set(DEGRADATIONS)
