@@ -204,8 +204,8 @@ def search_fairly(faces, samples: Samples, face_widths, recipe, *, memory, n_job
     """The recipe's grouped grid with probes, then its first choice refitted with each of
     ``recipe.misread_strengths``' weights (from that choice's out-of-fold errors) and, with
     ``recipe.texture_copies``, trained with a served texture copy of each photo, with the base
-    weights; all assessed
-    at their fair thresholds and the fairest chosen (:func:`choose_fairest`)."""
+    weights; all assessed at their fair thresholds and the fairest chosen
+    (:func:`choose_fairest`)."""
     probes, names = None, np.array([], dtype=str)
     if recipe.probe_photos:
         photos = probe_photos(samples, np.ones(len(samples), dtype=bool), recipe.probe_photos)

@@ -2,9 +2,10 @@
 
 load -> detect + crop (the serving code) -> the fair grouped search (``training.fairness``:
 degraded probes, misread-group weights, texture copies, each candidate at its equal-recall
-threshold) -> final fit (with the chosen candidate's copies) + calibration at that threshold -> evaluate (the new model with the numpy runtime, its
-group tables and the degradation stress test; optionally an earlier model and the seed recipe
-beside it) -> plots + card (``training.card``) -> export.
+threshold) -> final fit (with the chosen candidate's copies) + calibration at that threshold
+-> evaluate (the new model with the numpy runtime, its group tables and the degradation
+stress test; optionally an earlier model and the seed recipe beside it) -> plots + card
+(``training.card``) -> export.
 """
 
 from __future__ import annotations
