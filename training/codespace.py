@@ -60,15 +60,20 @@ def code_scale(explained_variance: np.ndarray, whiten: bool) -> np.ndarray:
 
 class ChannelPCA(TransformerMixin, BaseEstimator):
     """``PCA(n_components)`` (randomized, seeded) whose codes are divided by
-    :func:`code_scale`; the fitted ``pca_`` keeps scikit-learn's arrays."""
+    :func:`code_scale`; the fitted ``pca_`` keeps scikit-learn's arrays.
 
-    def __init__(self, n_components: int = 100, whiten: bool = True):
+    ``copy=False`` is scikit-learn's: ``fit`` centres ``X`` in place, so ``X`` is spent (only
+    for rows made for the fit; never with ``fit_transform``).
+    """
+
+    def __init__(self, n_components: int = 100, whiten: bool = True, copy: bool = True):
         self.n_components = n_components
         self.whiten = whiten
+        self.copy = copy
 
     def fit(self, X, y=None):
         self.pca_ = PCA(n_components=self.n_components, svd_solver="randomized",
-                        random_state=RANDOM_STATE).fit(X)
+                        random_state=RANDOM_STATE, copy=self.copy).fit(X)
         self.code_scale_ = code_scale(self.pca_.explained_variance_, self.whiten)
         return self
 

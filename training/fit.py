@@ -70,7 +70,7 @@ def sample_weights(datasets: np.ndarray, balance: bool) -> np.ndarray:
 
 def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
               threshold: float = 0.0, mirror_average: bool = True,
-              copies: TrainingCopies | None = None, n_jobs: int = 2) -> TrainedModel:
+              copies: TrainingCopies | None = None) -> TrainedModel:
     """Fit the chosen candidate on every face, calibrated on its grouped out-of-fold decisions.
 
     The channels and their PCAs are fitted once on all training faces (unsupervised), then the
@@ -88,11 +88,10 @@ def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
     if copies is not None:
         faces = np.concatenate([faces, copies.faces])
         owners = np.concatenate([owners, copies.owner])
-    # The channels' features and PCAs are fitted side by side on the cores, then the union
-    # is kept serial: the saved model is a reference, evaluated on small batches.
-    union = build_union(candidate.channels).set_params(n_jobs=n_jobs)
-    codes = union.fit_transform(_flat(faces))
-    union.set_params(n_jobs=None)
+    # One channel at a time, from the crops as they are (float32 in training): with texture
+    # copies the pixels alone are 4.8 GB in float64, and the PCA's copy as much again.
+    union = build_union(candidate.channels)
+    codes = union.fit_transform(np.ascontiguousarray(faces).reshape(len(faces), -1))
     svm = _fit_svm(build_svm(candidate), codes, y[owners], np.asarray(weights)[owners])
     oof = search.decisions[chosen][np.argsort(search.index)]
     pipeline = Pipeline([("channels", union), ("svm", svm)])

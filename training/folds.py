@@ -9,6 +9,7 @@ projections (:func:`fold_codes`), the same transformers the served model is fitt
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,14 +23,61 @@ from .codespace import ChannelPCA, ChannelSpec, fitted_union, projected_codes
 
 
 def cached_features(faces, channels: Sequence[Channel], n_jobs: int,
-                    mirrored_rows: int | None = None) -> dict:
+                    mirrored_rows: int | None = None, scratch: str | None = None,
+                    chunk: int = 4096) -> dict:
     """Each channel's features of every face and of its mirror image, as float32:
     ``{channel: (plain, mirrored)}`` of shapes (n, the channel's size) and (``mirrored_rows``,
     the channel's size). Only the first ``mirrored_rows`` faces (default: all) are mirrored:
-    the ones a search scores; faces it only trains on never need their mirror image."""
-    return dict(zip(channels, Parallel(n_jobs=n_jobs)(
-        delayed(_features_and_mirrored)(faces, channel, mirrored_rows)
-        for channel in channels)))
+    the ones a search scores; faces it only trains on never need their mirror image.
+
+    The workers compute ``chunk`` rows at a time and the parent writes each chunk into its
+    place, so no channel's features are ever held whole in float64 or pickled back whole.
+    With ``scratch`` (a directory) the arrays are memory-mapped files there: the parent does
+    not hold them in its memory, and joblib hands the workers that fit each fold's PCAs the
+    files, not copies (a search with texture copies holds 67,000 faces: about 8 GB of
+    features)."""
+    mirrored_rows = len(faces) if mirrored_rows is None else min(mirrored_rows, len(faces))
+    out, jobs = {}, []
+    for channel in channels:
+        size = channel.extract(faces[:1]).shape[1]
+        arrays = tuple(_float32_array(scratch, f"{channel.name}-{which}", (rows, size))
+                       for which, rows in (("plain", len(faces)), ("mirrored", mirrored_rows)))
+        out[channel] = arrays
+        jobs += [(array, channel, start, min(start + chunk, len(array)), flip)
+                 for array, flip in zip(arrays, (False, True))
+                 for start in range(0, len(array), chunk)]
+    chunks = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_chunk_features)(faces, channel, start, stop, flip)
+        for _, channel, start, stop, flip in jobs)
+    for (array, _, start, stop, _), features in zip(jobs, chunks):
+        array[start:stop] = features
+    return out
+
+
+def stacked_in(scratch: str, parts: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.concatenate(parts)`` as a memory-mapped file in ``scratch``: joblib hands workers
+    the file, where it would hash and copy an in-memory array for every task."""
+    shape = (sum(len(p) for p in parts),) + parts[0].shape[1:]
+    out = np.lib.format.open_memmap(os.path.join(scratch, "faces.npy"), mode="w+",
+                                    dtype=np.result_type(*parts), shape=shape)
+    start = 0
+    for part in parts:
+        out[start:start + len(part)] = part
+        start += len(part)
+    return out
+
+
+def _float32_array(scratch: str | None, name: str, shape: tuple[int, int]) -> np.ndarray:
+    if scratch is None:
+        return np.empty(shape, dtype=np.float32)
+    return np.lib.format.open_memmap(os.path.join(scratch, f"{name}.npy"), mode="w+",
+                                     dtype=np.float32, shape=shape)
+
+
+def _chunk_features(faces, channel: Channel, start: int, stop: int, flip: bool) -> np.ndarray:
+    """A channel's features of faces ``start:stop``, or of their mirror images, as float32."""
+    rows = faces[start:stop]
+    return channel.extract(mirror(rows) if flip else rows).astype(np.float32)
 
 
 def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.ndarray],
@@ -41,13 +89,6 @@ def fit_folds(features: dict, sizes: dict[Channel, int], trains: Sequence[np.nda
     return dict(zip(pairs, Parallel(n_jobs=n_jobs)(
         delayed(fit_fold_channel)(features[channel], sizes[channel], trains[f])
         for channel, f in pairs)))
-
-
-def _features_and_mirrored(faces, channel: Channel, mirrored_rows: int | None):
-    """A channel's features of every face, and of the first ``mirrored_rows`` mirrored, as
-    float32."""
-    return (channel.extract(faces).astype(np.float32),
-            channel.extract(mirror(faces[:mirrored_rows])).astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -63,8 +104,18 @@ class FoldChannel:
 def fit_fold_channel(features, n_components: int, train: np.ndarray) -> FoldChannel:
     """:class:`FoldChannel` of a channel's ``(plain, mirrored)`` features."""
     plain, mirrored = features
-    pca = ChannelPCA(n_components).fit(plain[train].astype(np.float64))
+    # The PCA centres the float64 rows made for it in place: no second copy of them.
+    pca = ChannelPCA(n_components, copy=False).fit(_float64_rows(plain, train))
     return FoldChannel(pca, _projected(pca, plain), _projected(pca, mirrored))
+
+
+def _float64_rows(features: np.ndarray, rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """``features[rows]`` as float64, copied a chunk of rows at a time (no float32 copy of
+    them all first)."""
+    out = np.empty((len(rows), features.shape[1]))
+    for start in range(0, len(rows), chunk):
+        out[start:start + chunk] = features[rows[start:start + chunk]]
+    return out
 
 
 def _projected(pca: ChannelPCA, features: np.ndarray, chunk: int = 4096) -> np.ndarray:

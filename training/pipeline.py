@@ -122,7 +122,7 @@ def run(options: Options) -> dict:
             index = 0
         trained = fit_final(faces, fit_set.y, weights, calibration, index, CLASSES,
                             threshold=fair.threshold, mirror_average=recipe.mirror_average,
-                            copies=copies, n_jobs=options.n_jobs)
+                            copies=copies)
         trained = round_stored_arrays(trained)
         del faces
 

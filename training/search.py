@@ -8,6 +8,7 @@ costs its SVM fits alone. :class:`SearchResult` keeps every out-of-fold decision
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -20,7 +21,7 @@ from facegender.features import Channel
 from facegender.model import average_mirrors
 
 from .codespace import RANDOM_STATE, ChannelSpec
-from .folds import FoldChannel, cached_features, fit_folds, fold_codes
+from .folds import FoldChannel, cached_features, fit_folds, fold_codes, stacked_in
 
 log = logging.getLogger(__name__)
 
@@ -200,33 +201,38 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     """
     index = _subsample_by_group(groups, max_samples)
     weights = np.broadcast_to(weights, (len(candidates), len(groups)))[:, index]
-    faces, y, groups = faces[index], y[index], groups[index]
+    y, groups = y[index], groups[index]
     n = len(index)
-    folds = list(GroupKFold(n_splits=n_splits).split(faces, y, groups))
+    folds = list(GroupKFold(n_splits=n_splits).split(index, y, groups))
+    parts = [faces[index]]
     probe_index = np.zeros(0, dtype=int)
     row_owner = np.arange(n)
     if probes is not None:
         probe_index, owner = _rows_with_used_owner(index, probes.owner)
-        faces = np.concatenate([faces, probes.faces[probe_index]])
+        parts.append(probes.faces[probe_index])
         folds = [(train, np.concatenate([test, n + np.flatnonzero(np.isin(owner, test))]))
                  for train, test in folds]
         row_owner = np.concatenate([row_owner, owner])
-    scored = len(faces)  # the rows scored; copies, after them, are never mirrored
+    scored = len(row_owner)  # the rows scored; copies, after them, are never mirrored
     if copies is not None:
         copy_index, owner = _rows_with_used_owner(index, copies.owner)
-        start = len(faces)
-        faces = np.concatenate([faces, copies.faces[copy_index]])
-        folds = [(np.concatenate([train, start + np.flatnonzero(np.isin(owner, train))]), test)
+        parts.append(copies.faces[copy_index])
+        folds = [(np.concatenate([train, scored + np.flatnonzero(np.isin(owner, train))]), test)
                  for train, test in folds]
         row_owner = np.concatenate([row_owner, owner])
     sizes: dict[Channel, int] = {}
     for candidate in candidates:
         for spec in candidate.channels:
             sizes[spec.channel] = max(sizes.get(spec.channel, 0), spec.n_components)
-    features = cached_features(faces, sizes, n_jobs, mirrored_rows=scored)
-    del faces
-    fitted = fit_folds(features, sizes, [train for train, _ in folds], n_jobs)
-    del features
+    # The rows and their features live in files while the fold PCAs are fitted: see
+    # cached_features.
+    with tempfile.TemporaryDirectory(prefix="facegender-search-") as scratch:
+        rows = stacked_in(scratch, parts)
+        del parts
+        features = cached_features(rows, sizes, n_jobs, mirrored_rows=scored, scratch=scratch)
+        del rows
+        fitted = fit_folds(features, sizes, [train for train, _ in folds], n_jobs)
+        del features
     jobs = [(i, f) for i in range(len(candidates)) for f in range(n_splits)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_and_score)(candidates[i], {s.channel: fitted[s.channel, f]

@@ -68,6 +68,19 @@ def test_a_fold_codes_are_the_pipeline_codes_fitted_on_that_fold(people, first_f
                                union.transform(flat(mirror(faces))), rtol=0, atol=1e-5)
 
 
+def test_features_computed_in_chunks_into_files_are_each_channels_own(people, tmp_path):
+    """Chunks of rows computed on two workers and written into memory-mapped files in their
+    place: every face's features, and the first rows' mirror images', as one call gives them."""
+    faces = people[0]
+    features = cached_features(faces, [PIXELS, HOG], n_jobs=2, mirrored_rows=25,
+                               scratch=str(tmp_path), chunk=7)
+    for channel, (plain, mirrored) in features.items():
+        assert isinstance(plain, np.memmap) and plain.dtype == np.float32
+        np.testing.assert_array_equal(plain, channel.extract(faces).astype(np.float32))
+        np.testing.assert_array_equal(mirrored,
+                                      channel.extract(mirror(faces[:25])).astype(np.float32))
+
+
 def test_a_fold_decisions_are_those_of_the_pipeline_fitted_on_that_fold(people, first_fold):
     """Out of fold and mirror-averaged, as served (``TrainedModel.decision``)."""
     faces, y, groups, weights = people
@@ -134,15 +147,14 @@ def test_the_final_fit_trains_on_the_copies_with_their_owners_labels_and_weights
                             owner)
     search = grid_search(faces, y, groups, weights, [candidate], n_splits=SPLITS, n_jobs=1,
                          copies=copies)
-    trained = fit_final(faces, y, weights, search, 0, ("female", "male"), copies=copies,
-                        n_jobs=1)
+    trained = fit_final(faces, y, weights, search, 0, ("female", "male"), copies=copies)
 
     rows = np.concatenate([np.arange(len(faces)), owner])
     expected = Pipeline([("channels", build_union(candidate.channels)),
                          ("svm", build_svm(candidate))])
     expected.fit(flat(np.concatenate([faces, copies.faces])), y[rows],
                  svm__sample_weight=weights[rows])
-    without = fit_final(faces, y, weights, search, 0, ("female", "male"), n_jobs=1)
+    without = fit_final(faces, y, weights, search, 0, ("female", "male"))
     np.testing.assert_allclose(trained.pipeline.decision_function(flat(faces)),
                                expected.decision_function(flat(faces)), rtol=0, atol=1e-9)
     assert np.abs(without.pipeline.decision_function(flat(faces))
