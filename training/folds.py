@@ -38,9 +38,9 @@ def cached_features(faces, channels: Sequence[Channel], n_jobs: int,
     features)."""
     mirrored_rows = len(faces) if mirrored_rows is None else min(mirrored_rows, len(faces))
     out, jobs = {}, []
-    for channel in channels:
+    for i, channel in enumerate(channels):  # numbered: two scales of a channel share a name
         size = channel.extract(faces[:1]).shape[1]
-        arrays = tuple(_float32_array(scratch, f"{channel.name}-{which}", (rows, size))
+        arrays = tuple(_float32_array(scratch, f"{i}-{channel.name}-{which}", (rows, size))
                        for which, rows in (("plain", len(faces)), ("mirrored", mirrored_rows)))
         out[channel] = arrays
         jobs += [(array, channel, start, min(start + chunk, len(array)), flip)

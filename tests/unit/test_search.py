@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from training.codespace import ChannelSpec, build_union
 from training.fit import TrainedModel, fit_final
 from training.folds import cached_features, fit_folds, fold_codes
-from training.recipes import HOG, PIXELS
+from training.recipes import COARSE_HOG, HOG, PIXELS
 from training.search import Candidate, Probes, TrainingCopies, build_svm, grid_search
 
 #: Every way a channel's codes are scaled: whitened, one shared scale, a weight.
@@ -70,9 +70,10 @@ def test_a_fold_codes_are_the_pipeline_codes_fitted_on_that_fold(people, first_f
 
 def test_features_computed_in_chunks_into_files_are_each_channels_own(people, tmp_path):
     """Chunks of rows computed on two workers and written into memory-mapped files in their
-    place: every face's features, and the first rows' mirror images', as one call gives them."""
+    place: every face's features, and the first rows' mirror images', as one call gives them;
+    two scales of one channel (one name) each keep their own."""
     faces = people[0]
-    features = cached_features(faces, [PIXELS, HOG], n_jobs=2, mirrored_rows=25,
+    features = cached_features(faces, [PIXELS, HOG, COARSE_HOG], n_jobs=2, mirrored_rows=25,
                                scratch=str(tmp_path), chunk=7)
     for channel, (plain, mirrored) in features.items():
         assert isinstance(plain, np.memmap) and plain.dtype == np.float32
