@@ -62,8 +62,9 @@ class ChannelPCA(TransformerMixin, BaseEstimator):
     """``PCA(n_components)`` (randomized, seeded) whose codes are divided by
     :func:`code_scale`; the fitted ``pca_`` keeps scikit-learn's arrays.
 
-    ``copy=False`` is scikit-learn's: ``fit`` centres ``X`` in place, so ``X`` is spent (only
-    for rows made for the fit; never with ``fit_transform``).
+    ``copy=False`` is scikit-learn's: ``fit`` overwrites ``X`` (centres it, then squares it for
+    the total variance), so only rows made for the fit may be given, and ``fit_transform``
+    refuses.
     """
 
     def __init__(self, n_components: int = 100, whiten: bool = True, copy: bool = True):
@@ -76,6 +77,11 @@ class ChannelPCA(TransformerMixin, BaseEstimator):
                         random_state=RANDOM_STATE, copy=self.copy).fit(X)
         self.code_scale_ = code_scale(self.pca_.explained_variance_, self.whiten)
         return self
+
+    def fit_transform(self, X, y=None):
+        if not self.copy:
+            raise ValueError("ChannelPCA(copy=False) overwrites X in fit: transform other rows")
+        return super().fit_transform(X, y)
 
     def transform(self, X):
         return self.scale(self.pca_.transform(X))

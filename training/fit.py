@@ -88,8 +88,10 @@ def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
     if copies is not None:
         faces = np.concatenate([faces, copies.faces])
         owners = np.concatenate([owners, copies.owner])
-    # One channel at a time, from the crops as they are (float32 in training): with texture
-    # copies the pixels alone are 4.8 GB in float64, and the PCA's copy as much again.
+    # One channel at a time, from the crops as they are: no float64 copy of every crop, and
+    # not two channels' features at once (with texture copies the pixels alone are 4.8 GB in
+    # float64, and the PCA's copy as much again). Training crops are float32 grey levels
+    # k / 255, which give the same features as their float64 values (HOG and LBP round x 255).
     union = build_union(candidate.channels)
     codes = union.fit_transform(np.ascontiguousarray(faces).reshape(len(faces), -1))
     svm = _fit_svm(build_svm(candidate), codes, y[owners], np.asarray(weights)[owners])

@@ -87,7 +87,7 @@ COARSE_HOG_CHANNELS = _unwhitened((PIXELS, COARSE_HOG, LBP))
 #: weights of each strength, every candidate at its own fair threshold (``training.fairness``,
 #: ``training/README.md``). ``texture_copies`` stays off: on all 30,053 faces the rule chose
 #: them (more accurate in CV, the degraded probes' flip gone) but the model had 22,281 support
-#: vectors: 37.5 MB against the 30 MB budget, 1.35-1.55x the time a face, and ``make train`` 72 min
+#: vectors: 37.5 MB against the 30 MB budget, 1.35-1.54x the time a face, and ``make train`` 72 min
 #: (``training/README.md``, "Model v4").
 IMPROVED = Recipe(
     name="improved",

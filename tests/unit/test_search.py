@@ -13,7 +13,7 @@ from facegender.preprocessing import FACE_SIZE, mirror
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
-from training.codespace import ChannelSpec, build_union
+from training.codespace import ChannelPCA, ChannelSpec, build_union
 from training.fit import TrainedModel, fit_final
 from training.folds import cached_features, fit_folds, fold_codes
 from training.recipes import COARSE_HOG, HOG, PIXELS
@@ -161,3 +161,20 @@ def test_the_final_fit_trains_on_the_copies_with_their_owners_labels_and_weights
     assert np.abs(without.pipeline.decision_function(flat(faces))
                   - expected.decision_function(flat(faces))).max() > 1e-3
     assert trained.calibration == without.calibration
+
+
+def test_the_final_fit_of_float32_grey_level_crops_is_that_of_their_float64_values(people):
+    """Training crops are float32 grey levels k / 255: the final fit takes them as they are."""
+    faces, y, groups, weights = people
+    crops = np.rint(faces * 255.0).astype(np.float32) / np.float32(255.0)
+    search = grid_search(crops, y, groups, weights, [CANDIDATE], n_splits=SPLITS, n_jobs=1)
+    as_float32 = fit_final(crops, y, weights, search, 0, ("female", "male"))
+    as_float64 = fit_final(crops.astype(np.float64), y, weights, search, 0, ("female", "male"))
+    np.testing.assert_allclose(as_float32.decision(crops), as_float64.decision(crops),
+                               rtol=0, atol=1e-9)
+
+
+def test_a_channel_pca_that_overwrites_its_rows_refuses_fit_transform(people):
+    rows = people[0].reshape(len(people[0]), -1).copy()
+    with pytest.raises(ValueError, match="overwrites"):
+        ChannelPCA(5, copy=False).fit_transform(rows)
