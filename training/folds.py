@@ -104,7 +104,7 @@ class FoldChannel:
 def fit_fold_channel(features, n_components: int, train: np.ndarray) -> FoldChannel:
     """:class:`FoldChannel` of a channel's ``(plain, mirrored)`` features."""
     plain, mirrored = features
-    # The PCA centres the float64 rows made for it in place: no second copy of them.
+    # The PCA may overwrite the float64 rows made for it: no second copy of them.
     pca = ChannelPCA(n_components, copy=False).fit(_float64_rows(plain, train))
     return FoldChannel(pca, _projected(pca, plain), _projected(pca, mirrored))
 

@@ -86,9 +86,9 @@ COARSE_HOG_CHANNELS = _unwhitened((PIXELS, COARSE_HOG, LBP))
 #: who the model fails instead: both HOG scales, then the first choice with misread-group
 #: weights of each strength, every candidate at its own fair threshold (``training.fairness``,
 #: ``training/README.md``). ``texture_copies`` stays off: on all 30,053 faces the rule chose
-#: them (more accurate in CV, the degraded probes' flip gone) but the model had 22,281 support
-#: vectors: 37.5 MB against the 30 MB budget, 1.35-1.54x the time a face, and ``make train`` 72 min
-#: (``training/README.md``, "Model v4").
+#: them (more accurate in CV, the degraded probes' flip gone) but the model had 22,281
+#: support vectors: 37.5 MB against the 30 MB budget, 1.35-1.54x the time a face, and
+#: ``make train`` took 72 min (``training/README.md``, "Model v4").
 IMPROVED = Recipe(
     name="improved",
     preprocessing=SERVED_PREPROCESSING,
