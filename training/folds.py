@@ -40,7 +40,8 @@ def cached_features(faces, channels: Sequence[Channel], n_jobs: int,
     out, jobs = {}, []
     for i, channel in enumerate(channels):  # numbered: two scales of a channel share a name
         size = channel.extract(faces[:1]).shape[1]
-        arrays = tuple(_float32_array(scratch, f"{i}-{channel.name}-{which}", (rows, size))
+        arrays = tuple(_array_in(scratch, f"{i}-{channel.name}-{which}", (rows, size),
+                                 np.float32)
                        for which, rows in (("plain", len(faces)), ("mirrored", mirrored_rows)))
         out[channel] = arrays
         jobs += [(array, channel, start, min(start + chunk, len(array)), flip)
@@ -54,24 +55,36 @@ def cached_features(faces, channels: Sequence[Channel], n_jobs: int,
     return out
 
 
-def stacked_in(scratch: str, parts: Sequence[np.ndarray]) -> np.ndarray:
-    """``np.concatenate(parts)`` as a memory-mapped file in ``scratch``: joblib hands workers
-    the file, where it would hash and copy an in-memory array for every task."""
-    shape = (sum(len(p) for p in parts),) + parts[0].shape[1:]
-    out = np.lib.format.open_memmap(os.path.join(scratch, "faces.npy"), mode="w+",
-                                    dtype=np.result_type(*parts), shape=shape)
+def stacked_in(scratch: str | None, parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The rows ``array[rows]`` of each ``(array, rows)`` of ``parts``, one after another, as a
+    memory-mapped file in ``scratch`` (joblib hands workers the file, where it would hash and
+    copy an in-memory array for every task), copied a chunk of rows at a time."""
+    total = sum(len(rows) for _, rows in parts)
+    out = _array_in(scratch, "faces", (total, *parts[0][0].shape[1:]),
+                    np.result_type(*(array for array, _ in parts)))
     start = 0
-    for part in parts:
-        out[start:start + len(part)] = part
-        start += len(part)
+    for array, rows in parts:
+        _copy_rows(array, rows, out[start:start + len(rows)])
+        start += len(rows)
     return out
 
 
-def _float32_array(scratch: str | None, name: str, shape: tuple[int, int]) -> np.ndarray:
+def _array_in(scratch: str | None, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An empty array, as the memory-mapped file ``scratch/name.npy`` when ``scratch`` is
+    given."""
     if scratch is None:
-        return np.empty(shape, dtype=np.float32)
+        return np.empty(shape, dtype=dtype)
     return np.lib.format.open_memmap(os.path.join(scratch, f"{name}.npy"), mode="w+",
-                                     dtype=np.float32, shape=shape)
+                                     dtype=dtype, shape=shape)
+
+
+def _copy_rows(source: np.ndarray, rows: np.ndarray, out: np.ndarray,
+               chunk: int = 4096) -> np.ndarray:
+    """``out[:] = source[rows]`` (in ``out``'s dtype), a chunk of rows at a time: never all the
+    rows copied at once first."""
+    for start in range(0, len(rows), chunk):
+        out[start:start + chunk] = source[rows[start:start + chunk]]
+    return out
 
 
 def _chunk_features(faces, channel: Channel, start: int, stop: int, flip: bool) -> np.ndarray:
@@ -105,17 +118,9 @@ def fit_fold_channel(features, n_components: int, train: np.ndarray) -> FoldChan
     """:class:`FoldChannel` of a channel's ``(plain, mirrored)`` features."""
     plain, mirrored = features
     # The PCA may overwrite the float64 rows made for it: no second copy of them.
-    pca = ChannelPCA(n_components, copy=False).fit(_float64_rows(plain, train))
+    rows = _copy_rows(plain, train, np.empty((len(train), plain.shape[1])))
+    pca = ChannelPCA(n_components, copy=False).fit(rows)
     return FoldChannel(pca, _projected(pca, plain), _projected(pca, mirrored))
-
-
-def _float64_rows(features: np.ndarray, rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """``features[rows]`` as float64, copied a chunk of rows at a time (no float32 copy of
-    them all first)."""
-    out = np.empty((len(rows), features.shape[1]))
-    for start in range(0, len(rows), chunk):
-        out[start:start + chunk] = features[rows[start:start + chunk]]
-    return out
 
 
 def _projected(pca: ChannelPCA, features: np.ndarray, chunk: int = 4096) -> np.ndarray:

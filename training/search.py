@@ -204,19 +204,19 @@ def grid_search(faces, y, groups, weights, candidates: Sequence[Candidate], *,
     y, groups = y[index], groups[index]
     n = len(index)
     folds = list(GroupKFold(n_splits=n_splits).split(index, y, groups))
-    parts = [faces[index]]
+    parts = [(faces, index)]
     probe_index = np.zeros(0, dtype=int)
     row_owner = np.arange(n)
     if probes is not None:
         probe_index, owner = _rows_with_used_owner(index, probes.owner)
-        parts.append(probes.faces[probe_index])
+        parts.append((probes.faces, probe_index))
         folds = [(train, np.concatenate([test, n + np.flatnonzero(np.isin(owner, test))]))
                  for train, test in folds]
         row_owner = np.concatenate([row_owner, owner])
     scored = len(row_owner)  # the rows scored; copies, after them, are never mirrored
     if copies is not None:
         copy_index, owner = _rows_with_used_owner(index, copies.owner)
-        parts.append(copies.faces[copy_index])
+        parts.append((copies.faces, copy_index))
         folds = [(np.concatenate([train, scored + np.flatnonzero(np.isin(owner, train))]), test)
                  for train, test in folds]
         row_owner = np.concatenate([row_owner, owner])
