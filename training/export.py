@@ -16,15 +16,15 @@ from .fit import TrainedModel
 def round_stored_arrays(model: TrainedModel) -> TrainedModel:
     """Round the large fitted arrays (principal axes, support vectors) as they are stored.
 
-    They are stored in three bytes a value (``facegender.artifact.round_for_storage``) to keep
-    ``model.npz`` small; rounding the fitted scikit-learn model the same way keeps it the exact
-    reference the numpy runtime is tested against.
+    They are stored in three and two bytes a value (``facegender.artifact.round_for_storage``)
+    to keep ``model.npz`` small; rounding the fitted scikit-learn model the same way keeps it
+    the exact reference the numpy runtime is tested against.
     """
     for _, channel in model.pipeline.named_steps["channels"].transformer_list:
         pca = channel.named_steps["pca"].pca_
-        pca.components_ = round_for_storage(pca.components_)
+        pca.components_ = round_for_storage("components_", pca.components_)
     svm = model.pipeline.named_steps["svm"]
-    svm.support_vectors_ = round_for_storage(svm.support_vectors_)
+    svm.support_vectors_ = round_for_storage("support_vectors_", svm.support_vectors_)
     return model
 
 
