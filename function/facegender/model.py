@@ -139,15 +139,17 @@ class FaceModel:
         ]
         # Kept transposed, (K, n_sv) and contiguous: a face's kernel row is then one pass over
         # memory in order (1.7 against 2.2 ms for a face and its mirror against 8,600 x 450).
-        # Cast and transposed in one pass: no float64 copy in the stored layout first.
+        # In float32, which holds the stored values exactly: that pass reads half the bytes of
+        # float64 (4.1 against 7.6 ms against 22,281 x 450, one thread).
         stored = np.asarray(arrays["support_vectors_"])
-        self._support_vectors_t = np.empty(stored.shape[::-1], dtype=np.float64)
+        self._support_vectors_t = np.empty(stored.shape[::-1], dtype=np.float32)
         self._support_vectors_t[...] = stored.T
         self.dual_coef_ = np.asarray(arrays["dual_coef_"], dtype=np.float64).reshape(-1)
         self.intercept_ = float(np.asarray(arrays["intercept_"]).reshape(-1)[0])
         self.calibration_ = np.asarray(arrays["calibration_"], dtype=np.float64)
-        # ||sv||^2 once, so each kernel row is one matrix product.
-        self._sv_norms = np.einsum("ij,ij->j", self._support_vectors_t, self._support_vectors_t)
+        # ||sv||^2 once (in float64), so each kernel row is one matrix product.
+        self._sv_norms = np.einsum("ij,ij->j", self._support_vectors_t, self._support_vectors_t,
+                                   dtype=np.float64)
 
     @classmethod
     def load(cls, folder: str | Path) -> "FaceModel":
@@ -219,10 +221,15 @@ class FaceModel:
         return FacePredictions(labels, probabilities, decision)
 
     def svm_decision_values(self, codes: np.ndarray) -> np.ndarray:
-        """SVM decision values of codes from :meth:`transform`: shape (n,)."""
+        """SVM decision values of codes from :meth:`transform`: shape (n,).
+
+        The products of codes and support vectors run in float32, the rest in float64: the
+        values are scikit-learn's to about 1e-5 (float32's rounding of the codes and sums).
+        """
+        cross = np.asarray(codes, dtype=np.float32) @ self._support_vectors_t
         sq_dist = (
             np.einsum("ij,ij->i", codes, codes)[:, None]
-            - 2.0 * codes @ self._support_vectors_t
+            - 2.0 * cross.astype(np.float64)
             + self._sv_norms[None, :]
         )
         kernel = np.exp(-self.gamma * np.maximum(sq_dist, 0.0))

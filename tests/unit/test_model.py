@@ -89,12 +89,14 @@ def test_mirror_averaging_makes_a_face_and_its_mirror_agree(model):
 
 
 def test_decision_matches_a_direct_kernel_sum(model):
-    """The vectorised kernel equals the textbook sum over support vectors."""
+    """The vectorised kernel equals the textbook sum over support vectors in float64, to the
+    rounding of its products, which run in float32 (1.1e-5 at most over 597 dev-test faces;
+    this test asked 1e-9 while the products ran in float64)."""
     face = noisy_mean_faces(model, 1, seed=2)
     z = model.transform(face)[0]
-    direct = sum(alpha * np.exp(-model.gamma * np.sum((sv - z) ** 2))
+    direct = sum(alpha * np.exp(-model.gamma * np.sum((sv.astype(np.float64) - z) ** 2))
                  for alpha, sv in zip(model.dual_coef_, model.support_vectors_))
-    assert model.decision_function(face)[0] == pytest.approx(direct + model.intercept_, abs=1e-9)
+    assert model.decision_function(face)[0] == pytest.approx(direct + model.intercept_, abs=1e-4)
 
 
 def test_runtime_never_imports_scikit_learn_scipy_or_scikit_image():

@@ -106,10 +106,12 @@ def test_numpy_model_matches_scikit_learn_on_the_test_split(small_run):
     flat = faces.reshape(len(faces), -1)
     assert np.abs(runtime.transform(faces)
                   - sklearn_model.pipeline.named_steps["channels"].transform(flat)).max() < 1e-6
+    # The kernel's products run in float32 (1.1e-5 at most over 597 dev-test faces with the
+    # 22,281 support vectors of the served model); this asked 1e-6 while they ran in float64.
     assert np.abs(runtime.decision_function(faces)
-                  - sklearn_model.pipeline.decision_function(flat)).max() < 1e-6
+                  - sklearn_model.pipeline.decision_function(flat)).max() < 1e-4
     assert np.abs(runtime.predict(faces).probabilities
-                  - sklearn_model.predict_proba(faces)).max() < 1e-6
+                  - sklearn_model.predict_proba(faces)).max() < 1e-4
     # The served label changes exactly at the fair threshold the search chose.
     served = runtime.predict(faces)
     male = np.array(served.labels) == "male"
