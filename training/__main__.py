@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from .data import ENV_DATA, data_root
 from .pipeline import DEFAULT_MODEL_DIR, DEFAULT_OUTPUT, Options, run
 from .recipes import RECIPES
-from .report import format_report
+from .report import write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,12 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (options.data / "faces" / "labels.csv").exists():
         parser.error(f"no dataset at {options.data}; pass --data or set {ENV_DATA}")
     card = run(options)
-    report = format_report(card)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "report.md").write_text(report, encoding="utf-8")
-    (args.output / "metrics.json").write_text(json.dumps(card.get("metrics"), indent=2),
-                                              encoding="utf-8")
-    print(report)
+    print(write_report(card, args.output))
     return 0
 
 

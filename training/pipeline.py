@@ -33,7 +33,7 @@ from .data import CLASSES, REPO_ROOT, Samples, data_root, load_split
 from .evaluate import Predictions, evaluate_split, predict_faces
 from .export import model_arrays, round_stored_arrays, write_artifact
 from .fairness import search_fairly
-from .fit import fit_final
+from .fit import TrainedModel, fit_final
 from .plots import write_plots
 from .recipes import IMPROVED, SEED, Recipe, SeedDetector
 from .search import grid_search
@@ -72,13 +72,15 @@ def _seconds(timings: dict[str, float]) -> dict[str, float]:
     return {name: round(ms / 1000.0, 2) for name, ms in timings.items()}
 
 
+def _timer(timings: dict[str, float]):
+    """``timed(name)``: a context that times a stage into ``timings`` and logs it."""
+    return lambda name: stage(name, timings, partial(_logged, timings=timings))
+
+
 def run(options: Options) -> dict:
     """Train, evaluate and export; returns the model card."""
     timings: dict[str, float] = {}
-
-    def timed(name: str):
-        return stage(name, timings, partial(_logged, timings=timings))
-
+    timed = _timer(timings)
     memory = Memory(options.cache, verbose=0)
     recipe = options.recipe
     with timed("load"):
@@ -127,6 +129,26 @@ def run(options: Options) -> dict:
         del faces
 
     card = model_card(recipe, train, fit_set, fair, trained)
+    card["metrics"] = {}
+    if options.with_seed:
+        card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timed)
+    return evaluate_and_export(trained, card, tests, options, timings)
+
+
+def evaluate_and_export(trained: TrainedModel, card: dict, tests: dict[str, Samples],
+                        options: Options, timings: dict[str, float]) -> dict:
+    """Evaluate a fitted, storage-rounded model with the numpy runtime, export it and its
+    plots; returns its card with metrics and known failures, and the stages' times.
+
+    Parameters
+    ----------
+    trained : the model, after ``round_stored_arrays``
+    card : its card without the new model's metrics (``card["metrics"]`` may hold the seed's)
+    tests : the dev test splits by dataset
+    timings : stage times in ms so far; the stages here are added
+    """
+    timed = _timer(timings)
+    memory = Memory(options.cache, verbose=0)
     runtime = FaceModel(model_arrays(trained), card)
 
     with timed("evaluate"):
@@ -140,7 +162,7 @@ def run(options: Options) -> dict:
             metrics[name] = evaluate_split(test, pred)
             plot_data[name] = (test.y[pred.found], pred.p_male[pred.found],
                                pred.predicted[pred.found])
-        card["metrics"] = {"new": metrics}
+        card["metrics"] = {"new": metrics, **card["metrics"]}
     with timed("stress_test"):
         for name, test in tests.items():
             metrics[name]["degraded"] = _stress(runtime, test, clean_runs[name], memory, options)
@@ -157,8 +179,6 @@ def run(options: Options) -> dict:
                     **evaluate_split(test, pred),
                     "degraded": _stress(earlier, test, clean_runs[name], memory, options)}
             card["metrics"]["earlier_model_version"] = earlier.version
-    if options.with_seed:
-        card["metrics"]["seed"] = _train_and_evaluate_seed(train, tests, memory, options, timed)
 
     with timed("export"):
         options.output.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 HEADLINE = [
     ("face_found_rate", "face found"),
     ("accuracy_end_to_end", "accuracy, end to end (no face = wrong)"),
@@ -14,6 +17,16 @@ HEADLINE = [
     ("recall.male", "recall, male"),
     ("recall_gap", "female minus male recall (points)"),
 ]
+
+
+def write_report(card: dict, folder: Path) -> str:
+    """Write ``report.md`` and ``metrics.json`` for ``card`` into ``folder``; returns the report."""
+    report = format_report(card)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.md").write_text(report, encoding="utf-8")
+    (folder / "metrics.json").write_text(json.dumps(card.get("metrics"), indent=2),
+                                         encoding="utf-8")
+    return report
 
 
 def format_report(card: dict) -> str:
