@@ -46,9 +46,13 @@ function trainingSection(card) {
   const images = objectAt(training, "images") || {};
   const names = datasetNames(card);
   const used = Number.isFinite(objectAt(training, "faces_used")) ? `${count(training.faces_used)} faces from ` : "";
+  const copies = objectAt(training, "training_copies");
+  const withCopies = Number.isFinite(objectAt(copies, "copies")) && isText(copies.what)
+    ? [`Also trained on ${count(copies.copies)} copies: ${copies.what}.`]
+    : [];
   return {
     title: "Training data",
-    paragraphs: [`Trained on ${used}${joinNames(names)}, with their binary gender labels.`],
+    paragraphs: [`Trained on ${used}${joinNames(names)}, with their binary gender labels.`, ...withCopies],
     tables: [
       {
         caption: "Training images by dataset and label",
