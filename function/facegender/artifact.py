@@ -104,19 +104,25 @@ def round_fixed16(values: np.ndarray) -> np.ndarray:
 
 def pack_fixed16(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values of :func:`round_fixed16` as int16 multiples of their column scales, and the
-    scales (float64). Raises ValueError when a value is not such a multiple (round it first);
-    :func:`unpack_fixed16` then gives the same values back."""
+    scales (float64). Raises ValueError unless :func:`unpack_fixed16` gives exactly the same
+    values back: a value not such a multiple (round it first), not finite, or in a column too
+    small for float32."""
     values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("values to pack must be finite")
     scale = fixed16_scales(values)
-    units = values / scale
-    if not np.array_equal(units, np.round(units)):
-        raise ValueError("values to pack must be whole multiples of their column's scale")
-    return units.astype(np.int16), scale
+    units = np.round(values / scale).astype(np.int16)
+    if not np.array_equal(unpack_fixed16(units, scale), values):
+        raise ValueError("values to pack must be whole multiples of their column's scale, "
+                         "within float32's range")
+    return units, scale
 
 
 def unpack_fixed16(units: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """The float32 values of :func:`pack_fixed16`'s units and scales (exact in float32)."""
-    return units.astype(np.float32) * np.asarray(scale, dtype=np.float32)
+    values = units.astype(np.float32)
+    values *= np.asarray(scale, dtype=np.float32)
+    return values
 
 
 def stored_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -137,12 +143,15 @@ def stored_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def loaded_arrays(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The arrays of :func:`stored_arrays`, unpacked (float32 arrays and three-byte support
     vectors of earlier models load as they are stored)."""
+    fixed16 = {name for name, value in stored.items() if value.dtype == np.int16}
     arrays = {}
     for name, value in stored.items():
-        if value.dtype == np.uint8:
-            arrays[name] = unpack_float24(value)
-        elif value.dtype == np.int16:
+        if name in fixed16:
+            if name + SCALE_SUFFIX not in stored:
+                raise ValueError(f"model.npz lacks {name}{SCALE_SUFFIX}, the scales of {name}")
             arrays[name] = unpack_fixed16(value, stored[name + SCALE_SUFFIX])
-        elif not (name.endswith(SCALE_SUFFIX) and name[:-len(SCALE_SUFFIX)] in stored):
+        elif value.dtype == np.uint8:
+            arrays[name] = unpack_float24(value)
+        elif not (name.endswith(SCALE_SUFFIX) and name[:-len(SCALE_SUFFIX)] in fixed16):
             arrays[name] = value
     return arrays

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from facegender.artifact import (
     FIXED16_MAX,
+    fixed16_scales,
     loaded_arrays,
     pack_fixed16,
     pack_float24,
@@ -61,6 +62,22 @@ def test_support_vectors_are_stored_in_two_bytes_within_a_column_step():
     assert unpack_fixed16(units, scale)[0, 6] == stored[0, 6] > 0  # did not wrap around
     with pytest.raises(ValueError):
         pack_fixed16(values)  # unrounded values are not whole multiples of the scale
+    for unstorable in (np.inf, 1e-44):  # not finite; a column below float32's range
+        column = np.zeros((3, 1))
+        column[1] = unstorable
+        with pytest.raises(ValueError):
+            pack_fixed16(round_fixed16(column))
+
+
+def test_three_byte_support_vectors_stored_again_move_at_most_one_step():
+    """An earlier model's support vectors (three-byte floats) exported again in two bytes
+    (``training.reexport``): each value within one step of its column's new scale of what
+    rounding the fitted values once gives, and stored without loss."""
+    values = support_vectors()
+    again = round_fixed16(round_for_storage("components_", values))
+    assert np.array_equal(round_fixed16(again), again)
+    assert np.all(np.abs(again - round_fixed16(values)) <= fixed16_scales(again))
+    assert np.array_equal(unpack_fixed16(*pack_fixed16(again)).astype(np.float64), again)
 
 
 def test_model_npz_arrays_load_back_as_they_were_rounded():
@@ -81,3 +98,7 @@ def test_model_npz_arrays_load_back_as_they_were_rounded():
     earlier = {**stored, "support_vectors_": pack_float24(round_for_storage("components_", svs))}
     del earlier["support_vectors_.scale"]
     assert np.allclose(loaded_arrays(earlier)["support_vectors_"], svs, rtol=2.0**-16, atol=0)
+    without_scales = {**stored}
+    del without_scales["support_vectors_.scale"]
+    with pytest.raises(ValueError, match="support_vectors_.scale"):
+        loaded_arrays(without_scales)
