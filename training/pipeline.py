@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = REPO_ROOT / "training" / "output"
 DEFAULT_MODEL_DIR = REPO_ROOT / "function" / "model"
+#: The stages :func:`evaluate_and_export` times (the rest are training's).
+EVALUATION_STAGES = ("evaluate", "stress_test", "evaluate_earlier_model", "export")
 
 
 @dataclass
@@ -85,8 +87,7 @@ def run(options: Options) -> dict:
     recipe = options.recipe
     with timed("load"):
         train = _limit(load_split(options.data, "train", recipe.datasets), options.limit)
-        tests = {name: _limit(load_split(options.data, "test", (name,)), options.limit)
-                 for name in recipe.datasets}
+        tests = test_splits(options, recipe.datasets)
 
     if recipe.name == "seed":
         seed_metrics = _train_and_evaluate_seed(train, tests, memory, options, timed)
@@ -135,6 +136,12 @@ def run(options: Options) -> dict:
     return evaluate_and_export(trained, card, tests, options, timings)
 
 
+def test_splits(options: Options, datasets) -> dict[str, Samples]:
+    """Each dataset's dev test split (``options.limit`` images per class at most)."""
+    return {name: _limit(load_split(options.data, "test", (name,)), options.limit)
+            for name in datasets}
+
+
 def evaluate_and_export(trained: TrainedModel, card: dict, tests: dict[str, Samples],
                         options: Options, timings: dict[str, float]) -> dict:
     """Evaluate a fitted, storage-rounded model with the numpy runtime, export it and its
@@ -145,8 +152,11 @@ def evaluate_and_export(trained: TrainedModel, card: dict, tests: dict[str, Samp
     trained : the model, after ``round_stored_arrays``
     card : its card without the new model's metrics (``card["metrics"]`` may hold the seed's)
     tests : the dev test splits by dataset
-    timings : stage times in ms so far; the stages here are added
+    timings : stage times in ms so far; :data:`EVALUATION_STAGES` are added
     """
+    earlier_metrics = card.pop("metrics", {})
+    if "new" in earlier_metrics:
+        raise ValueError("the card already holds a new model's metrics")
     timed = _timer(timings)
     memory = Memory(options.cache, verbose=0)
     runtime = FaceModel(model_arrays(trained), card)
@@ -162,7 +172,7 @@ def evaluate_and_export(trained: TrainedModel, card: dict, tests: dict[str, Samp
             metrics[name] = evaluate_split(test, pred)
             plot_data[name] = (test.y[pred.found], pred.p_male[pred.found],
                                pred.predicted[pred.found])
-        card["metrics"] = {"new": metrics, **card["metrics"]}
+        card["metrics"] = {"new": metrics, **earlier_metrics}
     with timed("stress_test"):
         for name, test in tests.items():
             metrics[name]["degraded"] = _stress(runtime, test, clean_runs[name], memory, options)
