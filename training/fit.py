@@ -21,6 +21,11 @@ from .codespace import build_union
 from .search import Candidate, SearchResult, TrainingCopies, build_svm
 
 
+#: libsvm's kernel cache of the final fit (MB), which runs alone: room for a column of each of
+#: v5's 22,281 support vectors over its 59,938 rows (5.3 GB), which the search's 2 GB are not.
+FINAL_FIT_CACHE_MB = 8000
+
+
 @dataclass
 class TrainedModel:
     """The full scikit-learn model: the pipeline, its calibration and how to apply them.
@@ -94,7 +99,8 @@ def fit_final(faces, y, weights, search: SearchResult, chosen: int, classes, *,
     # k / 255, which give the same features as their float64 values (HOG and LBP round x 255).
     union = build_union(candidate.channels)
     codes = union.fit_transform(np.ascontiguousarray(faces).reshape(len(faces), -1))
-    svm = _fit_svm(build_svm(candidate), codes, y[owners], np.asarray(weights)[owners])
+    svm = _fit_svm(build_svm(candidate, FINAL_FIT_CACHE_MB), codes, y[owners],
+                   np.asarray(weights)[owners])
     oof = search.decisions[chosen][np.argsort(search.index)]
     pipeline = Pipeline([("channels", union), ("svm", svm)])
     return TrainedModel(pipeline, calibrate_at(threshold, oof, y), mirror_average,

@@ -57,8 +57,14 @@ class Candidate:
                 "C": self.C, "gamma_scale": self.gamma_scale, "gamma": self.gamma}
 
 
-def build_svm(candidate: Candidate) -> SVC:
-    return SVC(kernel="rbf", C=candidate.C, gamma=candidate.gamma, cache_size=2000)
+#: libsvm's kernel cache of each of the search's fits (MB), two at a time beside the features.
+SEARCH_CACHE_MB = 2000
+
+
+def build_svm(candidate: Candidate, cache_mb: int = SEARCH_CACHE_MB) -> SVC:
+    """The candidate's SVM. ``cache_mb`` changes only how often libsvm recomputes a kernel
+    column it evicted, never the fitted model."""
+    return SVC(kernel="rbf", C=candidate.C, gamma=candidate.gamma, cache_size=cache_mb)
 
 
 @dataclass(frozen=True)
