@@ -52,7 +52,10 @@ function trainingSection(card) {
     : [];
   return {
     title: "Training data",
-    paragraphs: [`Trained on ${used}${joinNames(names)}, with their binary gender labels.`, ...withCopies],
+    paragraphs: [
+      `Trained on ${used}${joinNames(names)}, with their binary gender labels.`,
+      ...withCopies,
+    ],
     tables: [
       {
         caption: "Training images by dataset and label",

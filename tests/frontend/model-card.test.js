@@ -36,10 +36,11 @@ test("the training section says which datasets, in the same words as the page's 
   assert.equal(table.rows.length, Object.keys(CARD.training_data.datasets).length);
 });
 
-test("the training section names the noisy or blurred copies the model was trained on, when it was", () => {
+test("the training section names the noisy or blurred copies the model trained on, if any", () => {
   const { copies, what } = CARD.training_data.training_copies;
   const training = section(describeModelCard(CARD), "Training data");
-  assert.equal(training.paragraphs[1], `Also trained on ${copies.toLocaleString("en")} copies: ${what}.`);
+  const expected = `Also trained on ${copies.toLocaleString("en")} copies: ${what}.`;
+  assert.equal(training.paragraphs[1], expected);
   const without = structuredClone(CARD);
   without.training_data.training_copies = null;
   assert.equal(section(describeModelCard(without), "Training data").paragraphs.length, 1);
