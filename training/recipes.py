@@ -87,8 +87,9 @@ COARSE_HOG_CHANNELS = _unwhitened((PIXELS, COARSE_HOG, LBP))
 #: weights of each strength, every candidate at its own fair threshold (``training.fairness``,
 #: ``training/README.md``), and the first choice with ``texture_copies``: on all 30,053
 #: faces the rule chose them (v5: more accurate in CV, the degraded probes' flip gone). Its
-#: 22,281 support vectors fit the budgets in two bytes a value and float32 kernel products;
-#: ``make train`` takes 72 min (``training/README.md``, "Model v5").
+#: 22,281 support vectors fit the 30 MB budget in two bytes a value, and float32 kernel
+#: products keep a face's time on par with v4's; ``make train`` takes 48 min, over its 40
+#: (``training/README.md``, "Model v5").
 IMPROVED = Recipe(
     name="improved",
     preprocessing=SERVED_PREPROCESSING,
