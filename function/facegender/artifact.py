@@ -147,8 +147,9 @@ def loaded_arrays(stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     arrays = {}
     for name, value in stored.items():
         if name in fixed16:
-            if name + SCALE_SUFFIX not in stored:
-                raise ValueError(f"model.npz lacks {name}{SCALE_SUFFIX}, the scales of {name}")
+            if np.shape(stored.get(name + SCALE_SUFFIX)) != value.shape[1:]:
+                raise ValueError(f"model.npz lacks {name}{SCALE_SUFFIX}, the scales of {name}'s "
+                                 f"{value.shape[1:]} columns")
             arrays[name] = unpack_fixed16(value, stored[name + SCALE_SUFFIX])
         elif value.dtype == np.uint8:
             arrays[name] = unpack_float24(value)

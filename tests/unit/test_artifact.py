@@ -102,3 +102,6 @@ def test_model_npz_arrays_load_back_as_they_were_rounded():
     del without_scales["support_vectors_.scale"]
     with pytest.raises(ValueError, match="support_vectors_.scale"):
         loaded_arrays(without_scales)
+    without_scales["support_vectors_.scale"] = stored["support_vectors_.scale"][:1]
+    with pytest.raises(ValueError, match="support_vectors_.scale"):
+        loaded_arrays(without_scales)  # one scale for every column: not this model's
